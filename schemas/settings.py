@@ -1,0 +1,79 @@
+"""Runtime configuration: environment variables prefixed PRODPACK_, or a .env file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SOURCES = ("ledger", "workforce", "activity")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PRODPACK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Unset means: start the embedded PostgreSQL under home/pgdata.
+    database_url: SecretStr | None = None
+    home: Path = Path(".prodpack")
+    base_year: str = "2019/20"
+    landing_dir: Path = Path("landing")
+    reports_dir: Path = Path("reports")
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "prodpack@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    teams_webhook_url: SecretStr | None = None
+
+    # A trust warehouse as an alternative to files: a SQLAlchemy URL and one query per source
+    # returning the contract's columns.
+    warehouse_url: SecretStr | None = None
+    warehouse_queries: dict[str, str] = Field(default_factory=dict)
+
+    # A trust's own export headers mapped onto contract names, per source:
+    # {"ledger": {"Cost Centre Code": "cost_centre"}}.
+    header_map: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    # Key of the keyed hash that replaces ESR assignment numbers on read. Unset means a random
+    # key kept in home/pseudonymisation.key, so hashes stay stable between runs on one machine.
+    pseudonymisation_key: SecretStr | None = None
+
+    # Rows per chunk on read: bounds memory whatever the file size.
+    chunk_rows: int = 200_000
+
+    @field_validator("base_year")
+    @classmethod
+    def _financial_year(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{4}/\d{2}", value) or (int(value[:4]) + 1) % 100 != int(value[5:]):
+            raise ValueError(f"base_year must look like 2019/20, got {value!r}")
+        return value
+
+    @field_validator("warehouse_queries", "header_map")
+    @classmethod
+    def _known_sources(cls, value: dict) -> dict:
+        unknown = set(value) - set(SOURCES) - {"reference"}
+        if unknown:
+            raise ValueError(f"unknown source(s) {sorted(unknown)}; expected {SOURCES}")
+        return value
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    def assignment_key(self) -> bytes:
+        if self.pseudonymisation_key is not None:
+            return self.pseudonymisation_key.get_secret_value().encode()
+        key_file = self.home / "pseudonymisation.key"
+        if not key_file.exists():
+            import secrets
+
+            self.home.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip().encode()
