@@ -1,0 +1,254 @@
+"""The source contracts of SOURCES.md as pydantic models, and the column facts derived from them.
+
+The models are the definition of a valid row. Fact files are validated in bulk by
+tasks/validate.py, which applies the same rules to whole columns at once (the patterns below
+are shared); tests/test_validate.py holds the two to agreement. Reference files are small
+and are validated by the models row by row.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+PODS = ("EL", "DC", "NEL", "OPFA", "OPFU", "OPPROC", "AE")
+ADMITTED_PODS = ("EL", "DC", "NEL")
+ATTENDANCE_STATUSES = ("attended", "dna", "cancelled")
+ASSIGNMENT_CATEGORIES = ("Permanent", "Fixed Term Temp", "Bank")
+SUBJECTIVE_CATEGORIES = ("pay", "non_pay", "income", "excluded")
+STAFF_TYPES = ("substantive", "bank", "agency")
+OWNER_LEVELS = ("trust", "clinical_group", "directorate", "service")
+MAX_WTE = Decimal("1.5")
+
+# Shared by the models here and the column-wise validators in tasks/validate.py.
+ORG_CODE = r"[A-Z0-9]{3,5}"
+PERIOD = r"(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?(?:[ T][0-9:.]*)?"
+FINANCIAL_YEAR = r"(\d{4})[-/](\d{2})"
+TREATMENT_FUNCTION = r"\d{3}"
+# £1,234.50 | (1,234.50) | -1234.5 | £-12 | -£12: sign or brackets, optional £, digits with commas.
+MONEY = r"(?P<open>\()?\s*(?P<sign>-)?\s*£?\s*(?P<sign2>-)?\s*(?P<digits>\d[\d,]*(?:\.\d*)?|\.\d+)\s*(?P<close>\))?"
+WHOLE_NUMBER = r"[-+]?\d+(?:\.0*)?"
+DECIMAL = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
+
+# Columns an extract may carry that must never be stored; dropped on read. Every column outside
+# the contract is dropped anyway: this list exists so that logs can say what was dropped.
+PERSONAL_COLUMNS = frozenset(
+    {"employee_name", "ni_number", "date_of_birth", "employee_number", "email",
+     "nhs_number", "local_patient_id", "postcode", "forename", "surname", "name"}
+)
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def parse_money(value: object) -> Decimal:
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    text = str(value).strip()
+    match = re.fullmatch(MONEY, text)
+    if not match or bool(match["open"]) != bool(match["close"]):
+        raise ValueError(f"amount {text!r} is not a sum of money")
+    if sum(bool(match[g]) for g in ("open", "sign", "sign2")) > 1:
+        raise ValueError(f"amount {text!r} has more than one minus sign")
+    amount = Decimal(match["digits"].replace(",", ""))
+    return -amount if (match["open"] or match["sign"] or match["sign2"]) else amount
+
+
+def parse_period(value: object) -> date:
+    if isinstance(value, date):
+        return value.replace(day=1)
+    text = str(value).strip()
+    match = re.fullmatch(PERIOD, text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"period {text!r} is not a month YYYY-MM")
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def period_from_financial(financial_year: object, financial_period: object) -> date:
+    match = re.fullmatch(FINANCIAL_YEAR, str(financial_year).strip())
+    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+        raise ValueError(f"financial_year {financial_year!r} is not like 2024/25")
+    try:
+        fin_month = int(Decimal(str(financial_period).strip()))
+    except InvalidOperation:
+        fin_month = 0
+    if not 1 <= fin_month <= 12:
+        raise ValueError(f"financial_period {financial_period!r} is not 1..12")
+    start = int(match[1])
+    return date(start if fin_month <= 9 else start + 1, (fin_month + 2) % 12 + 1, 1)
+
+
+def _whole(value: object) -> object:
+    value = _blank_to_none(value)
+    if isinstance(value, str) and re.fullmatch(WHOLE_NUMBER, value):
+        return int(Decimal(value))
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_blank_to_none), Field(min_length=1)]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+OrgCode = Annotated[
+    str, BeforeValidator(lambda v: _blank_to_none(v.upper() if isinstance(v, str) else v)),
+    Field(pattern=f"^{ORG_CODE}$"),
+]
+Money = Annotated[Decimal, BeforeValidator(parse_money)]
+Period = Annotated[date, BeforeValidator(parse_period)]
+
+
+class _PeriodRow(BaseModel):
+    """A row whose month comes as `period` or as `financial_year` + `financial_period`."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _period_from_financial(cls, data: dict) -> dict:
+        if _blank_to_none(data.get("period")) is None and "financial_year" in data:
+            data = {**data, "period": period_from_financial(
+                data.get("financial_year"), data.get("financial_period"))}
+        return data
+
+
+class LedgerRow(_PeriodRow):
+    org_code: OrgCode
+    period: Period
+    cost_centre: Text
+    subjective_code: Text
+    amount: Money
+    description: OptionalText = None
+
+
+class WorkforceRow(_PeriodRow):
+    org_code: OrgCode
+    period: Period
+    assignment_number: Text
+    cost_centre: Text
+    staff_group: OptionalText = None
+    pay_band: OptionalText = None
+    assignment_category: Annotated[
+        Literal[ASSIGNMENT_CATEGORIES],  # type: ignore[valid-type]
+        BeforeValidator(lambda v: {c.casefold(): c for c in ASSIGNMENT_CATEGORIES}.get(
+            str(v).strip().casefold(), v)),
+    ]
+    contracted_wte: Annotated[Decimal, BeforeValidator(_blank_to_none), Field(gt=0, le=MAX_WTE)]
+    sickness_fte_days: Annotated[Decimal | None, BeforeValidator(_blank_to_none), Field(ge=0)] = None
+
+
+class ActivityRow(_PeriodRow):
+    org_code: OrgCode
+    period: Period
+    pod: Annotated[Literal[PODS], BeforeValidator(lambda v: str(v).strip().upper())]  # type: ignore[valid-type]
+    treatment_function_code: Annotated[str, Field(pattern=f"^{TREATMENT_FUNCTION}$")]
+    hrg_code: Annotated[str | None, BeforeValidator(
+        lambda v: _blank_to_none(v.upper() if isinstance(v, str) else v))] = None
+    attendance_status: Annotated[
+        Literal[ATTENDANCE_STATUSES] | None,  # type: ignore[valid-type]
+        BeforeValidator(lambda v: _blank_to_none(v.lower() if isinstance(v, str) else v)),
+    ] = None
+    los_days: Annotated[int | None, BeforeValidator(_whole), Field(ge=0)] = None
+    preop_days: Annotated[int | None, BeforeValidator(_whole), Field(ge=0)] = None
+    count: Annotated[int, BeforeValidator(lambda v: 1 if _blank_to_none(v) is None else _whole(v)),
+                     Field(gt=0)] = 1
+
+    @model_validator(mode="after")
+    def _admitted_care_has_hrg(self) -> "ActivityRow":
+        if self.pod in ADMITTED_PODS and not self.hrg_code:
+            raise ValueError(f"hrg_code is required for admitted care ({self.pod})")
+        return self
+
+
+FACT_MODELS: dict[str, type[_PeriodRow]] = {
+    "ledger": LedgerRow, "workforce": WorkforceRow, "activity": ActivityRow,
+}
+
+
+# --- reference data --------------------------------------------------------------------
+
+class _ReferenceRow(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True)
+
+
+class HierarchyRow(_ReferenceRow):
+    org_code: OrgCode
+    cost_centre: Text
+    cost_centre_name: OptionalText = None
+    service: Text
+    directorate: Text
+    clinical_group: Text
+
+
+class SpecialtyMapRow(_ReferenceRow):
+    org_code: OrgCode
+    treatment_function_code: Annotated[str, Field(pattern=f"^{TREATMENT_FUNCTION}$")]
+    service: Text
+
+
+class SubjectiveRow(_ReferenceRow):
+    subjective_code: Text
+    category: Annotated[Literal[SUBJECTIVE_CATEGORIES], BeforeValidator(  # type: ignore[valid-type]
+        lambda v: str(v).strip().lower().replace("-", "_").replace(" ", "_"))]
+    staff_type: Annotated[Literal[STAFF_TYPES] | None, BeforeValidator(  # type: ignore[valid-type]
+        lambda v: _blank_to_none(v.lower() if isinstance(v, str) else v))] = None
+    description: OptionalText = None
+
+
+class UnitCostRow(_ReferenceRow):
+    pod: Annotated[Literal[PODS], BeforeValidator(lambda v: str(v).strip().upper())]  # type: ignore[valid-type]
+    hrg_code: Annotated[str, BeforeValidator(lambda v: str(v).strip().upper()), Field(min_length=1)]
+    unit_cost: Annotated[Decimal, BeforeValidator(parse_money), Field(ge=0)]
+
+
+class DeflatorRow(_ReferenceRow):
+    financial_year: Annotated[str, Field(pattern=f"^{FINANCIAL_YEAR}$")]
+    pay_index: Annotated[Decimal, Field(gt=0)]
+    non_pay_index: Annotated[Decimal, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _slash_form(self) -> "DeflatorRow":
+        object.__setattr__(self, "financial_year", self.financial_year.replace("-", "/"))
+        return self
+
+
+class OwnerRow(_ReferenceRow):
+    level: Annotated[Literal[OWNER_LEVELS], BeforeValidator(  # type: ignore[valid-type]
+        lambda v: str(v).strip().lower().replace(" ", "_"))]
+    node: Text
+    name: Text
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class PeerRow(_ReferenceRow):
+    org_code: OrgCode
+    org_name: OptionalText = None
+    period: Annotated[str, BeforeValidator(lambda v: parse_period(v).strftime("%Y-%m"))]
+    time_window: Literal["month", "ytd", "quarter"]
+    ip_cost: Decimal
+
+
+# File stem under landing/reference -> (model, primary key, column scoping replacement).
+# A reference file replaces its table whole, or, where rows carry an org_code, only the
+# rows of the orgs it contains.
+REFERENCE_MODELS: dict[str, tuple[type[_ReferenceRow], tuple[str, ...], str | None]] = {
+    "hierarchy": (HierarchyRow, ("org_code", "cost_centre"), "org_code"),
+    "specialty_map": (SpecialtyMapRow, ("org_code", "treatment_function_code"), "org_code"),
+    "subjectives": (SubjectiveRow, ("subjective_code",), None),
+    "unit_costs": (UnitCostRow, ("pod", "hrg_code"), None),
+    "deflators": (DeflatorRow, ("financial_year",), None),
+    "owners": (OwnerRow, ("level", "node"), None),
+    "peers": (PeerRow, ("org_code", "period", "time_window"), "org_code"),
+}
+
+
+def contract_columns(model: type[BaseModel]) -> tuple[list[str], list[str]]:
+    """(required, optional) column names of a contract model."""
+    required = [n for n, f in model.model_fields.items() if f.is_required()]
+    optional = [n for n, f in model.model_fields.items() if not f.is_required()]
+    return required, optional

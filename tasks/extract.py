@@ -1,0 +1,376 @@
+"""Extract: find new source files (or warehouse queries) and read them as chunks of text columns.
+
+Only contract columns leave this module. Everything else in an extract, personal columns
+above all, is never materialised: the CSV reader does not convert them, the XLSX and SQL
+readers drop them before a chunk is built.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from schemas.settings import SOURCES
+from schemas.sources import FACT_MODELS, REFERENCE_MODELS, contract_columns
+
+FILE_TYPES = (".csv", ".xlsx")
+_HASH_BLOCK = 1 << 20
+_CSV_BLOCK = 32 << 20
+
+
+class FileRejected(Exception):
+    """The whole input is unreadable; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    source: str                      # ledger | workforce | activity | a reference file stem
+    path: Path
+    origin: str                      # path under the landing folder, as logged
+    declared_months: frozenset[date] | None = None
+
+    @property
+    def is_reference(self) -> bool:
+        return self.source in REFERENCE_MODELS
+
+
+@dataclass
+class Chunk:
+    """Rows of one input as text in contract columns, with their line numbers."""
+
+    frame: pd.DataFrame                                # contract columns + line_number
+    bad_lines: list[tuple[int | None, str]] = field(default_factory=list)
+
+
+# --- finding files -----------------------------------------------------------------------
+
+_MONTH_TOKEN = re.compile(r"(?<!\d)(\d{4})[-_](\d{2})(?!\d)")
+
+
+def declared_months(name: str) -> frozenset[date] | None:
+    """Months a file name declares: `_2024-05` one month, `_2019-20` a financial year."""
+    months: set[date] = set()
+    for first, second in _MONTH_TOKEN.findall(Path(name).stem):
+        year, part = int(first), int(second)
+        if (year + 1) % 100 == part:
+            months.update(date(year + (m < 4), m, 1) for m in range(1, 13))
+        elif 1 <= part <= 12:
+            months.add(date(year, part, 1))
+    return frozenset(months) or None
+
+
+def discover(landing: Path) -> list[SourceFile]:
+    """Every candidate file in the landing folder: reference data first, then facts.
+
+    Within a source, older files come first so that a corrected file dropped later
+    replaces the slices of the file it corrects.
+    """
+    found: list[SourceFile] = []
+    for folder in ("reference", *SOURCES):
+        directory = landing / folder
+        if not directory.is_dir():
+            continue
+        paths = [p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in FILE_TYPES]
+        for path in sorted(paths, key=lambda p: (p.stat().st_mtime, p.name)):
+            source = path.stem.lower() if folder == "reference" else folder
+            found.append(SourceFile(
+                source=source,
+                path=path,
+                origin=str(path.relative_to(landing)),
+                declared_months=None if folder == "reference" else declared_months(path.name),
+            ))
+    return found
+
+
+# --- headers -----------------------------------------------------------------------------
+
+def normalise_header(name: object) -> str:
+    """Header names match case-insensitively after trimming; spaces and dashes read as `_`."""
+    return re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip().casefold())
+
+
+def contract_for(source: str) -> tuple[list[str], list[str]]:
+    model = FACT_MODELS.get(source) or REFERENCE_MODELS[source][0]
+    required, optional = contract_columns(model)
+    if source in FACT_MODELS:
+        optional += ["financial_year", "financial_period"]
+    return required, optional
+
+
+def map_headers(
+    origin: str, source: str, headers: list[object], header_map: dict[str, str] | None = None
+) -> dict[int, str]:
+    """Position -> contract column for the headers that belong to the contract.
+
+    Rejects the input when a required column is missing or a contract column repeats.
+    """
+    if not any(str(h or "").strip() for h in headers):
+        raise FileRejected(f"{origin}: has no header row (the file is empty)")
+    aliases = {normalise_header(k): v for k, v in (header_map or {}).items()}
+    required, optional = contract_for(source)
+    wanted = set(required) | set(optional)
+    positions: dict[int, str] = {}
+    for position, header in enumerate(headers):
+        name = normalise_header(header)
+        name = aliases.get(name, name)
+        if name in wanted:
+            if name in positions.values():
+                raise FileRejected(f"{origin}: column {name!r} appears more than once")
+            positions[position] = name
+    present = set(positions.values())
+    if "period" in required and "period" not in present and {
+        "financial_year", "financial_period"} <= present:
+        present.add("period")
+    missing = [c for c in required if c not in present]
+    if missing:
+        shown = ", ".join(str(h).strip() for h in headers if str(h or "").strip())
+        raise FileRejected(
+            f"{origin}: missing required column(s) {', '.join(missing)} "
+            f"(the header has: {shown[:300]})"
+        )
+    return positions
+
+
+# --- hashing and encodings -----------------------------------------------------------------
+
+def hash_and_encoding(path: Path, origin: str) -> tuple[str, str | None, FileRejected | None]:
+    """The file's sha256 and, for CSV, the encoding it decodes with (or why none does)."""
+    digest = hashlib.sha256()
+    is_csv = path.suffix.lower() == ".csv"
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok, first = True, b""
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            digest.update(block)
+            if not first:
+                first = block[:4]
+            if is_csv and utf8_ok:
+                try:
+                    utf8.decode(block)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+    if not is_csv:
+        return digest.hexdigest(), None, None
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return digest.hexdigest(), "utf-16", None
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    if utf8_ok:
+        return digest.hexdigest(), "utf-8", None
+    try:
+        return digest.hexdigest(), _check_cp1252(path, origin), None
+    except FileRejected as problem:
+        return digest.hexdigest(), None, problem
+
+
+def _check_cp1252(path: Path, origin: str) -> str:
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            if b"\x00" in block:
+                raise FileRejected(f"{origin}: is not a CSV text file (it holds binary data)")
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as err:
+                raise FileRejected(
+                    f"{origin}: cannot be read as UTF-8 or Windows-1252 text "
+                    f"(byte 0x{err.object[err.start]:02x} is not a character in either)"
+                ) from None
+    return "cp1252"
+
+
+# --- readers -----------------------------------------------------------------------------
+
+def cell_text(value: object) -> str:
+    """A spreadsheet or database value as the text a CSV export would have held."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    return str(value).strip()
+
+
+def _frame(rows: list[tuple], lines: list[int], positions: dict[int, str]) -> pd.DataFrame:
+    columns = {
+        name: [cell_text(row[pos]) if pos < len(row) else "" for row in rows]
+        for pos, name in positions.items()
+    }
+    frame = pd.DataFrame(columns, dtype=pd.ArrowDtype(pa.string()))
+    frame["line_number"] = pd.array(lines, dtype="int64")
+    return frame
+
+
+def _drop_blank(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Lines with no value in any contract column are spacing, not rows."""
+    if frame.empty:
+        return frame
+    blank = (frame[columns].apply(lambda c: c.str.strip()) == "").all(axis=1)
+    return frame[~blank].reset_index(drop=True)
+
+
+def read_csv(
+    source_file: SourceFile, encoding: str, header_map: dict[str, str] | None, chunk_rows: int
+) -> tuple[list[str], Iterator[Chunk]]:
+    """Contract columns present, and the file's rows in chunks (bounded memory)."""
+    origin = source_file.origin
+    with source_file.path.open("r", encoding=encoding, newline="") as text:
+        first_line = text.readline()
+    headers = next(csv.reader([first_line.lstrip("\ufeff")]), [])
+    positions = map_headers(origin, source_file.source, headers, header_map)
+    names = [f"c{i}" for i in range(len(headers))]
+    skipped: set[int] = set()
+    pending: list[tuple[int | None, str]] = []
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        if row.number is not None:
+            skipped.add(row.number)
+        pending.append((row.number, f"line has {row.actual_columns} fields, "
+                                    f"the header has {row.expected_columns}"))
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            source_file.path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=1, column_names=names, encoding=encoding, use_threads=False,
+                block_size=max(1 << 20, min(_CSV_BLOCK, chunk_rows * 160)),
+            ),
+            # Blank lines come through as empty rows, so that line numbers stay right.
+            parse_options=pacsv.ParseOptions(
+                ignore_empty_lines=False, invalid_row_handler=on_invalid_row),
+            convert_options=pacsv.ConvertOptions(
+                column_types={names[p]: pa.string() for p in positions},
+                include_columns=[names[p] for p in positions],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeError) as err:
+        raise FileRejected(f"{origin}: cannot be parsed as CSV ({err})") from None
+    columns = list(positions.values())
+    rename = {names[p]: c for p, c in positions.items()}
+
+    def chunks() -> Iterator[Chunk]:
+        next_line = 2
+        try:
+            for batch in reader:
+                # The parser skipped invalid rows: number the others around them.
+                lines = []
+                while len(lines) < batch.num_rows:
+                    if next_line not in skipped:
+                        lines.append(next_line)
+                    next_line += 1
+                frame = batch.to_pandas(types_mapper=pd.ArrowDtype).rename(columns=rename)
+                frame["line_number"] = pd.array(lines, dtype="int64")
+                reported = pending.copy()
+                pending.clear()
+                yield Chunk(_drop_blank(frame, columns), reported)
+            if pending:
+                yield Chunk(_frame([], [], positions), pending.copy())
+        except (pa.ArrowInvalid, UnicodeError) as err:
+            raise FileRejected(f"{origin}: cannot be parsed as CSV ({err})") from None
+
+    return columns, chunks()
+
+
+def read_xlsx(
+    source_file: SourceFile, header_map: dict[str, str] | None, chunk_rows: int
+) -> tuple[list[str], Iterator[Chunk]]:
+    """The first worksheet, header in row 1."""
+    import zipfile
+
+    import openpyxl
+
+    origin = source_file.origin
+    try:
+        workbook = openpyxl.load_workbook(source_file.path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as err:
+        raise FileRejected(f"{origin}: is not a readable XLSX workbook ({err})") from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    headers = list(next(rows, ()))
+    positions = map_headers(origin, source_file.source, headers, header_map)
+    columns = list(positions.values())
+
+    def chunks() -> Iterator[Chunk]:
+        try:
+            buffer: list[tuple] = []
+            lines: list[int] = []
+            for line, row in enumerate(rows, start=2):
+                buffer.append(row)
+                lines.append(line)
+                if len(buffer) >= chunk_rows:
+                    yield Chunk(_drop_blank(_frame(buffer, lines, positions), columns))
+                    buffer, lines = [], []
+            if buffer:
+                yield Chunk(_drop_blank(_frame(buffer, lines, positions), columns))
+        finally:
+            workbook.close()
+
+    return columns, chunks()
+
+
+def read_query(
+    source: str, warehouse_url: str, query: str, header_map: dict[str, str] | None,
+    chunk_rows: int, on_rows: Callable[[list[tuple]], None],
+) -> tuple[list[str], Iterator[Chunk]]:
+    """A warehouse query's result, streamed in chunks; on_rows sees every fetched row (for hashing)."""
+    import sqlalchemy as sa
+
+    origin = f"sql:{source}"
+    warehouse = sa.create_engine(warehouse_url, poolclass=sa.pool.NullPool)
+    conn = warehouse.connect()
+    try:
+        result = conn.execution_options(stream_results=True).execute(sa.text(query))
+    except sa.exc.SQLAlchemyError as err:
+        conn.close()
+        raise FileRejected(f"{origin}: the warehouse query failed ({err.__class__.__name__}: "
+                           f"{str(err.orig if hasattr(err, 'orig') else err).splitlines()[0]})") from None
+    headers = list(result.keys())
+    positions = map_headers(origin, source, headers, header_map)
+    columns = list(positions.values())
+
+    def chunks() -> Iterator[Chunk]:
+        line = 1
+        try:
+            for partition in result.partitions(chunk_rows):
+                rows = [tuple(r[p] for p in positions) for r in partition]
+                on_rows(rows)
+                lines = list(range(line, line + len(rows)))
+                line += len(rows)
+                yield Chunk(_drop_blank(
+                    _frame(rows, lines, dict(enumerate(positions.values()))), columns))
+        finally:
+            conn.close()
+            warehouse.dispose()
+
+    return columns, chunks()
+
+
+def csv_text(frame: pd.DataFrame) -> bytes:
+    """A frame as CSV bytes for COPY (pyarrow's writer: fast, and NULL as an empty field)."""
+    buffer = io.BytesIO()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return buffer.getvalue()

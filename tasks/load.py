@@ -1,0 +1,307 @@
+"""Load: validated rows into raw (facts) or core (reference data) with COPY, one transaction a file.
+
+A file is the truth for every (org, month) slice it contains: its rows go in, the slices'
+earlier rows go out, and the load log records the accounting, all in one transaction, so a
+failed load leaves the database as it was. The same bytes twice is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import psycopg
+import sqlalchemy as sa
+from prefect import task
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+
+from prodpack import db
+from schemas.settings import Settings
+from schemas.sources import REFERENCE_MODELS
+from tasks.extract import (
+    Chunk,
+    FileRejected,
+    SourceFile,
+    csv_text,
+    discover,
+    hash_and_encoding,
+    read_csv,
+    read_query,
+    read_xlsx,
+)
+from tasks.validate import RAW_COLUMNS, ValidationContext, validate_chunk
+
+log = logging.getLogger("prodpack.load")
+
+
+@dataclass
+class LoadResult:
+    origin: str
+    source: str
+    status: str                  # loaded | rejected | unchanged | failed
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Unchanged(Exception):
+    """The content was loaded before: undo this load's work."""
+
+
+def _already_seen(conn: psycopg.Connection, content_hash: str) -> str | None:
+    row = conn.execute(
+        "select status from ops.load_log where content_hash = %s and status in ('loaded', 'rejected')"
+        " order by load_id desc limit 1", [content_hash]).fetchone()
+    return row[0] if row else None
+
+
+def _start_log(eng: Engine, source: str, origin: str, content_hash: str) -> int:
+    with db.psycopg_connection(eng) as conn:
+        return conn.execute(
+            "insert into ops.load_log (source, origin, content_hash, status) "
+            "values (%s, %s, %s, 'running') returning load_id", [source, origin, content_hash],
+        ).fetchone()[0]
+
+
+def _finish_log(eng: Engine, load_id: int, status: str, message: str) -> None:
+    with db.psycopg_connection(eng) as conn:
+        conn.execute(
+            "update ops.load_log set status = %s, message = %s, rows_read = 0, rows_loaded = 0,"
+            " rows_quarantined = 0, finished_at = clock_timestamp() where load_id = %s",
+            [status, message[:2000], load_id])
+
+
+def _copy(conn: psycopg.Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    with conn.cursor().copy(
+        f"copy {table} ({', '.join(columns)}) from stdin (format csv)"
+    ) as copy:
+        copy.write(csv_text(frame[columns]))
+
+
+def _quarantine(conn: psycopg.Connection, load_id: int, rejects: pd.DataFrame) -> None:
+    if rejects.empty:
+        return
+    frame = rejects.assign(load_id=load_id)
+    _copy(conn, "ops.quarantine", ["load_id", "line_number", "raw_row", "reason"], frame)
+
+
+def _parser_rejects(chunk: Chunk) -> pd.DataFrame:
+    return pd.DataFrame({
+        "line_number": pd.array([n for n, _ in chunk.bad_lines], dtype="Int64"),
+        "raw_row": pd.Series([None] * len(chunk.bad_lines), dtype=object),
+        "reason": [r for _, r in chunk.bad_lines],
+    })
+
+
+# --- facts ---------------------------------------------------------------------------------
+
+def _load_facts(
+    conn: psycopg.Connection, load_id: int, source: str, chunks: Iterator[Chunk],
+    context: ValidationContext,
+) -> tuple[int, int, float]:
+    """COPY every chunk's valid rows and rejects; replace the slices; return counts and read time."""
+    loaded = quarantined = 0
+    read_seconds = 0.0
+    controls = []
+    columns = ["load_id", *RAW_COLUMNS[source]]
+    started = time.perf_counter()
+    for chunk in chunks:
+        validated = validate_chunk(source, chunk.frame, context)
+        read_seconds += time.perf_counter() - started
+        _copy(conn, f"raw.{source}", columns, validated.rows.assign(load_id=load_id))
+        rejects = pd.concat([validated.rejects, _parser_rejects(chunk)], ignore_index=True)
+        _quarantine(conn, load_id, rejects)
+        loaded += len(validated.rows)
+        quarantined += len(rejects)
+        controls.append(validated.control)
+        started = time.perf_counter()
+    read_seconds += time.perf_counter() - started
+
+    slices = (pd.concat(controls).groupby(["org_code", "period"], as_index=False).sum()
+              if controls else pd.DataFrame(columns=["org_code", "period", "rows_loaded", "control_total"]))
+    if not slices.empty:
+        orgs, periods = slices["org_code"].tolist(), slices["period"].tolist()
+        conn.execute(
+            f"delete from raw.{source} r using unnest(%s::text[], %s::date[]) s(org_code, period)"
+            " where r.org_code = s.org_code and r.period = s.period and r.load_id <> %s",
+            [orgs, periods, load_id])
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into ops.load_slice (load_id, source, org_code, period, rows_loaded, control_total)"
+                " values (%s, %s, %s, %s, %s, %s)",
+                [(load_id, source, o, p, int(n), str(t)) for o, p, n, t in slices.itertuples(index=False)])
+    return loaded, quarantined, read_seconds
+
+
+# --- reference data --------------------------------------------------------------------------
+
+def _load_reference(
+    conn: psycopg.Connection, load_id: int, source: str, chunks: Iterator[Chunk]
+) -> tuple[int, int, float]:
+    """Validate each row with its pydantic model; replace the table, or the file's orgs' rows."""
+    started = time.perf_counter()
+    model, key, scope = REFERENCE_MODELS[source]
+    valid: list[dict] = []
+    rejects: list[tuple[int | None, str | None, str]] = []
+    seen: dict[tuple, int] = {}
+    for chunk in chunks:
+        rejects += [(n, None, r) for n, r in chunk.bad_lines]
+        for record in chunk.frame.astype(object).to_dict("records"):
+            line = int(record.pop("line_number"))
+            raw_row = pd.Series(record).to_json(force_ascii=False)
+            try:
+                row = model.model_validate(record).model_dump()
+            except ValidationError as err:
+                reason = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in err.errors())
+                rejects.append((line, raw_row, reason))
+                continue
+            identity = tuple(row[k] for k in key)
+            if identity in seen:
+                rejects.append((line, raw_row, f"duplicate {', '.join(key)} {identity} "
+                                                f"(first at line {seen[identity]})"))
+                continue
+            seen[identity] = line
+            valid.append(row)
+    read_seconds = time.perf_counter() - started
+
+    table = f"core.{source}"
+    if scope is None:
+        conn.execute(f"delete from {table}")
+    else:
+        conn.execute(f"delete from {table} where {scope} = any(%s)",
+                     [sorted({row[scope] for row in valid})])
+    if valid:
+        frame = pd.DataFrame(valid).assign(load_id=load_id)
+        _copy(conn, table, list(frame.columns), frame)
+    _quarantine(conn, load_id, pd.DataFrame(rejects, columns=["line_number", "raw_row", "reason"]))
+    return len(valid), len(rejects), read_seconds
+
+
+# --- one input, start to finish ------------------------------------------------------------
+
+def _run_load(
+    eng: Engine, settings: Settings, source: str, origin: str, content_hash: str | None,
+    open_input, *, declared_months=None, finish_hash=None,
+) -> LoadResult:
+    """The shared life of a load: log, read and write in one transaction, account, finish."""
+    load_id = _start_log(eng, source, origin, content_hash or "pending")
+    write_started = time.perf_counter()
+    try:
+        with db.psycopg_connection(eng) as conn:
+            # One load per source at a time: slices must not be replaced concurrently.
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}"])
+            columns, chunks = open_input()
+            if source not in RAW_COLUMNS:
+                loaded, quarantined, read_seconds = _load_reference(conn, load_id, source, chunks)
+            else:
+                context = ValidationContext(
+                    declared_months=declared_months,
+                    assignment_key=settings.assignment_key())
+                loaded, quarantined, read_seconds = _load_facts(conn, load_id, source, chunks, context)
+            if finish_hash is not None:
+                content_hash = finish_hash()
+                if _already_seen(conn, content_hash):
+                    raise _Unchanged
+            conn.execute(
+                "update ops.load_log set status = 'loaded', content_hash = %s, rows_read = %s,"
+                " rows_loaded = %s, rows_quarantined = %s, finished_at = clock_timestamp(),"
+                " read_seconds = %s, write_seconds = %s, message = %s where load_id = %s",
+                [content_hash, loaded + quarantined, loaded, quarantined, round(read_seconds, 3),
+                 round(time.perf_counter() - write_started - read_seconds, 3),
+                 f"{quarantined} row(s) quarantined" if quarantined else None, load_id])
+    except _Unchanged:
+        with db.psycopg_connection(eng) as conn:
+            conn.execute("delete from ops.load_log where load_id = %s", [load_id])
+        return LoadResult(origin, source, "unchanged", message="already loaded")
+    except FileRejected as rejected:
+        _finish_log(eng, load_id, "rejected", str(rejected))
+        log.warning("rejected %s", rejected)
+        return LoadResult(origin, source, "rejected", load_id, message=str(rejected))
+    except Exception as err:
+        _finish_log(eng, load_id, "failed", f"{origin}: {err.__class__.__name__}: {err}")
+        raise
+    return LoadResult(origin, source, "loaded", load_id, loaded + quarantined, loaded, quarantined)
+
+
+def load_file(eng: Engine, settings: Settings, source_file: SourceFile) -> LoadResult:
+    """Load one landed file unless its bytes were loaded (or rejected) before."""
+    origin, source = source_file.origin, source_file.source
+    content_hash, encoding, problem = hash_and_encoding(source_file.path, origin)
+    with db.psycopg_connection(eng) as conn:
+        seen = _already_seen(conn, content_hash)
+    if seen:
+        return LoadResult(origin, source, "unchanged", message=f"already {seen}")
+    if source not in REFERENCE_MODELS and source not in RAW_COLUMNS:
+        problem = FileRejected(f"{origin}: is not a known reference file "
+                               f"(expected one of {', '.join(REFERENCE_MODELS)})")
+    header_map = settings.header_map.get("reference" if source_file.is_reference else source)
+
+    def open_input():
+        if problem is not None:
+            raise problem
+        if source_file.path.suffix.lower() == ".xlsx":
+            return read_xlsx(source_file, header_map, settings.chunk_rows)
+        return read_csv(source_file, encoding, header_map, settings.chunk_rows)
+
+    return _run_load(eng, settings, source, origin, content_hash, open_input,
+                     declared_months=source_file.declared_months)
+
+
+def load_warehouse_source(eng: Engine, settings: Settings, source: str) -> LoadResult:
+    """Load one source from the trust warehouse query; unchanged results are a no-op."""
+    digest = hashlib.sha256(settings.warehouse_queries[source].encode())
+
+    def add_to_hash(rows: list[tuple]) -> None:
+        for row in rows:
+            digest.update(repr(row).encode())
+
+    def open_input():
+        return read_query(source, settings.warehouse_url.get_secret_value(),
+                          settings.warehouse_queries[source], settings.header_map.get(source),
+                          settings.chunk_rows, add_to_hash)
+
+    return _run_load(eng, settings, source, f"sql:{source}", None, open_input,
+                     finish_hash=digest.hexdigest)
+
+
+# --- Prefect tasks -------------------------------------------------------------------------
+
+def _transient(task, task_run, state) -> bool:
+    """Retry what a second try can fix: lost connections, a busy server, a file still copying."""
+    try:
+        state.result()
+    except (sa.exc.OperationalError, psycopg.OperationalError, OSError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="load-file", task_run_name="load-{origin}", retries=3, retry_delay_seconds=[2, 10, 30],
+      retry_condition_fn=_transient, timeout_seconds=3600)
+def load_landed_file(landing: str, origin: str) -> dict:
+    """Load one file of the landing folder, named by its path under it."""
+    settings = Settings()
+    found = {f.origin: f for f in discover(Path(landing))}
+    return load_file(db.engine(settings), settings, found[origin]).as_dict()
+
+
+@task(name="load-warehouse", task_run_name="load-sql-{source}", retries=3,
+      retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient, timeout_seconds=3600)
+def load_warehouse(source: str) -> dict:
+    settings = Settings()
+    return load_warehouse_source(db.engine(settings), settings, source).as_dict()
