@@ -140,9 +140,9 @@ def _load_facts(
             [orgs, periods, load_id])
         with conn.cursor() as cur:
             cur.executemany(
-                "insert into ops.load_slice (load_id, source, org_code, period, rows_loaded, control_total)"
-                " values (%s, %s, %s, %s, %s, %s)",
-                [(load_id, source, o, p, int(n), str(t)) for o, p, n, t in slices.itertuples(index=False)])
+                "insert into ops.load_slice (load_id, org_code, period, rows_loaded, control_total)"
+                " values (%s, %s, %s, %s, %s)",
+                [(load_id, o, p, int(n), str(t)) for o, p, n, t in slices.itertuples(index=False)])
     return loaded, quarantined, read_seconds
 
 

@@ -42,14 +42,13 @@ create index load_log_hash on ops.load_log (content_hash) where status = 'loaded
 -- data-quality checks can reconcile core against what the file said.
 create table ops.load_slice (
     load_id        bigint not null references ops.load_log,
-    source         text not null,
     org_code       text not null,
     period         date not null,
     rows_loaded    bigint not null,
     control_total  numeric not null,            -- ledger £, workforce WTE, activity count
     primary key (load_id, org_code, period)
 );
-create index load_slice_by_slice on ops.load_slice (source, org_code, period);
+create index load_slice_by_slice on ops.load_slice (org_code, period);
 
 create table ops.quarantine (
     load_id      bigint not null references ops.load_log,
