@@ -139,7 +139,8 @@ class WorkforceRow(_PeriodRow):
             str(v).strip().casefold(), v)),
     ]
     contracted_wte: Annotated[Decimal, BeforeValidator(_blank_to_none), Field(gt=0, le=MAX_WTE)]
-    sickness_fte_days: Annotated[Decimal | None, BeforeValidator(_blank_to_none), Field(ge=0)] = None
+    sickness_fte_days: Annotated[
+        Annotated[Decimal, Field(ge=0)] | None, BeforeValidator(_blank_to_none)] = None
 
 
 class ActivityRow(_PeriodRow):
@@ -153,8 +154,8 @@ class ActivityRow(_PeriodRow):
         Literal[ATTENDANCE_STATUSES] | None,  # type: ignore[valid-type]
         BeforeValidator(lambda v: _blank_to_none(v.lower() if isinstance(v, str) else v)),
     ] = None
-    los_days: Annotated[int | None, BeforeValidator(_whole), Field(ge=0)] = None
-    preop_days: Annotated[int | None, BeforeValidator(_whole), Field(ge=0)] = None
+    los_days: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole)] = None
+    preop_days: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole)] = None
     count: Annotated[int, BeforeValidator(lambda v: 1 if _blank_to_none(v) is None else _whole(v)),
                      Field(gt=0)] = 1
 

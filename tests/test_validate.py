@@ -1,0 +1,114 @@
+"""The column-wise validator and the pydantic contract models must agree on every row."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from schemas.sources import FACT_MODELS, parse_money
+from tasks.validate import TEXT, ValidationContext, validate_chunk
+
+VARIANTS = {
+    "ledger": {
+        "org_code": ["RXA", " rxa ", "", "R-1", "TOOLONG"],
+        "period": ["2024-05", "2024-5", "2024/05", "2024-05-01", "2024-05-01 00:00:00", "2024-13",
+                   "May-24", ""],
+        "amount": ["£1,234.50", "(1,234.50)", "-1234.5", "£-7", "-£7", ".5", "1,000", "12.3.4",
+                   "n/a", "", "(5", "--5", "(-5)", " 42 "],
+    },
+    "workforce": {
+        "assignment_category": ["Permanent", "bank", "FIXED TERM TEMP", "Honorary", ""],
+        "contracted_wte": ["1", "1.5", "1.5001", "0", "0.01", "-0.5", "abc", ""],
+        "sickness_fte_days": ["", "2.5", "-1", "x"],
+    },
+    "activity": {
+        "pod": ["EL", "dc", "OPFA", "AE", "XX", ""],
+        "treatment_function_code": ["110", "11", "1100", "abc"],
+        "hrg_code": ["HN12C", ""],
+        "attendance_status": ["", "attended", "DNA", "maybe"],
+        "count": ["", "1", "3", "0", "-1", "2.0", "1.5"],
+        "los_days": ["", "0", "4", "-1", "x"],
+    },
+}
+BASE = {
+    "ledger": {"org_code": "RXA", "period": "2024-05", "cost_centre": "C1",
+               "subjective_code": "511100", "amount": "1", "description": ""},
+    "workforce": {"org_code": "RXA", "period": "2024-05", "assignment_number": "1-1",
+                  "cost_centre": "C1", "staff_group": "N", "pay_band": "5",
+                  "assignment_category": "Permanent", "contracted_wte": "1",
+                  "sickness_fte_days": ""},
+    "activity": {"org_code": "RXA", "period": "2024-05", "pod": "EL",
+                 "treatment_function_code": "110", "hrg_code": "HN12C", "attendance_status": "",
+                 "los_days": "", "preop_days": "", "count": ""},
+}
+
+
+def corpus(source: str) -> list[dict]:
+    variants = VARIANTS[source]
+    rows = []
+    for values in itertools.product(*variants.values()):
+        row = {**BASE[source], **dict(zip(variants, values))}
+        if source == "workforce":  # unique assignments, so duplicates do not mix in
+            row["assignment_number"] = f"{len(rows)}-1"
+        rows.append(row)
+    return rows
+
+
+def model_verdict(source: str, row: dict) -> dict | None:
+    try:
+        return FACT_MODELS[source].model_validate(row).model_dump()
+    except (ValidationError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize("source", ["ledger", "workforce", "activity"])
+def test_column_rules_agree_with_the_pydantic_contract(source):
+    rows = corpus(source)
+    frame = pd.DataFrame(rows, dtype=TEXT)
+    frame["line_number"] = range(2, len(rows) + 2)
+    validated = validate_chunk(source, frame, ValidationContext(assignment_key=b"k"))
+    accepted = dict(zip(validated.rows["line_number"], validated.rows.to_dict("records")))
+    disagreements = []
+    for line, row in enumerate(rows, start=2):
+        expected = model_verdict(source, row)
+        got = accepted.get(line)
+        if (expected is None) != (got is None):
+            disagreements.append((row, "model accepts" if expected else "model rejects"))
+        elif expected is not None:
+            assert got["period"] == expected["period"].isoformat()
+            assert got["org_code"] == expected["org_code"]
+            if source == "ledger":
+                assert Decimal(got["amount"]) == expected["amount"]
+            if source == "workforce":
+                assert got["assignment_category"] == expected["assignment_category"]
+                assert Decimal(got["contracted_wte"]) == expected["contracted_wte"]
+            if source == "activity":
+                assert int(got["count"]) == expected["count"] and got["pod"] == expected["pod"]
+    assert disagreements == []
+    assert len(validated.rows) + len(validated.rejects) == len(rows)
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("£1,234.50", Decimal("1234.50")), ("(1,234.50)", Decimal("-1234.50")),
+    ("-1234.5", Decimal("-1234.5")), ("-£12", Decimal("-12")), (".5", Decimal("0.5")),
+])
+def test_money_spellings(text, amount):
+    assert parse_money(text) == amount
+
+
+def test_duplicate_assignments_are_found_across_chunks():
+    context = ValidationContext(assignment_key=b"k")
+    first = pd.DataFrame([{**BASE["workforce"], "assignment_number": "9-1"}], dtype=TEXT)
+    first["line_number"] = [2]
+    again = pd.DataFrame([{**BASE["workforce"], "assignment_number": "9-1"},
+                          {**BASE["workforce"], "assignment_number": "9-1", "period": "2024-06"}],
+                         dtype=TEXT)
+    again["line_number"] = [3, 4]
+    assert len(validate_chunk("workforce", first, context).rows) == 1
+    second = validate_chunk("workforce", again, context)
+    assert second.rows["line_number"].tolist() == [4]
+    assert second.rejects["line_number"].tolist() == [3]
