@@ -84,3 +84,23 @@ def engine(settings):
     eng = db.engine(settings)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One Prefect test server for the session (about 7 s to start): for end-to-end flow tests."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture
+def prodpack_env(settings, monkeypatch) -> Settings:
+    """The test's settings as environment variables, as flows and the CLI read them."""
+    monkeypatch.setenv("PRODPACK_DATABASE_URL", settings.database_url.get_secret_value())
+    monkeypatch.setenv("PRODPACK_HOME", str(settings.home))
+    monkeypatch.setenv("PRODPACK_LANDING_DIR", str(settings.landing_dir))
+    monkeypatch.setenv("PRODPACK_REPORTS_DIR", str(settings.reports_dir))
+    monkeypatch.setenv("PRODPACK_PSEUDONYMISATION_KEY", "test-key")
+    return settings
