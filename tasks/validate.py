@@ -12,6 +12,7 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -49,6 +50,12 @@ class Validated:
     control: pd.DataFrame     # org_code, period, rows_loaded, control_total
 
 
+class _Quoted(NamedTuple):
+    """A column to show, quoted and cut short, in a rejection message."""
+
+    values: pd.Series
+
+
 class _Reasons:
     """Collects failure messages per row; a row may fail several rules."""
 
@@ -56,11 +63,21 @@ class _Reasons:
         self.index = index
         self.found: list[pd.Series] = []
 
-    def add(self, failed: pd.Series, message: str | pd.Series) -> None:
-        failed = failed.fillna(True).astype(bool)
-        if failed.any():
-            text = message[failed] if isinstance(message, pd.Series) else message
-            self.found.append(pd.Series(text, index=self.index[failed.to_numpy()], dtype=object))
+    def add(self, failed: pd.Series, *message: str | pd.Series | _Quoted) -> None:
+        """Record a message, built from text and column parts, for the rows that failed."""
+        failed = failed.fillna(True).astype(bool).to_numpy()
+        if not failed.any():
+            return
+        # Messages are built for the failed rows only: a valid file pays nothing for them.
+        text = pd.Series("", index=self.index[failed], dtype=object)
+        for part in message:
+            if isinstance(part, _Quoted):
+                text = text + [f"'{v[:40]}'" for v in part.values[failed].astype(object).fillna("")]
+            elif isinstance(part, pd.Series):
+                text = text + part[failed].astype(object).fillna("").to_numpy()
+            else:
+                text = text + part
+        self.found.append(text)
 
     def joined(self) -> pd.Series:
         if not self.found:
@@ -77,15 +94,12 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _number(values: pd.Series) -> pd.Series:
     """Text as nullable floats (NA where it is not a number), for range checks and arithmetic."""
-    return pd.to_numeric(values.astype(object), errors="coerce").astype("Float64")
+    numeric = values.str.fullmatch(contract.DECIMAL).fillna(False)
+    return values.where(numeric).astype("float64[pyarrow]").astype("Float64")
 
 
 def _null_if_blank(values: pd.Series) -> pd.Series:
     return values.mask(values == "")
-
-
-def _quoted(values: pd.Series) -> pd.Series:
-    return "'" + values.str.slice(0, 40) + "'"
 
 
 def _decimal(values: pd.Series, ok: pd.Series) -> pa.Array:
@@ -95,16 +109,12 @@ def _decimal(values: pd.Series, ok: pd.Series) -> pa.Array:
 
 
 def _whole_numbers(values: pd.Series, column: str, reasons: _Reasons, *, minimum: int,
-                   required: bool = False, default: int | None = None) -> pd.Series:
+                   default: int | None = None) -> pd.Series:
     blank = values == ""
     whole = values.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)
-    if required:
-        reasons.add(blank, f"{column} is missing")
-    reasons.add(~blank & ~whole, column + " " + _quoted(values) + " is not a whole number")
-    digits = values.str.replace(r"\.0*$", "", regex=True).str.replace("+", "", regex=False)
-    number = _number(digits.where(whole & ~blank))
-    reasons.add(whole & ~blank & (number < minimum),
-                f"{column} " + _quoted(values) + f" is below {minimum}")
+    reasons.add(~blank & ~whole, f"{column} ", _Quoted(values), " is not a whole number")
+    number = _number(values.where(whole))
+    reasons.add(whole & (number < minimum), f"{column} ", _Quoted(values), f" is below {minimum}")
     if default is not None:
         number = number.where(~blank, default)
     return number.astype("Int64").astype(TEXT)
@@ -119,11 +129,16 @@ def _month_start(year: pd.Series, month: pd.Series) -> pd.Series:
 def _periods(frame: pd.DataFrame, reasons: _Reasons, declared: frozenset[date] | None) -> pd.Series:
     """Canonical YYYY-MM-01 text from `period`, or from financial year and period."""
     text = _text(frame, "period")
-    parts = text.str.extract(f"^{contract.PERIOD}$")
-    year, month = (_number(parts[i]) for i in (0, 1))
+    plain = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False)
+    year, month = _number(text.str.slice(0, 4).where(plain)), _number(text.str.slice(5, 7).where(plain))
+    other = (text != "") & ~plain
+    if other.any():  # rarer spellings: dates, YYYY/MM, single-digit months
+        parts = text.where(other).str.extract(f"^{contract.PERIOD}$")
+        year = year.where(plain, _number(parts[0]))
+        month = month.where(plain, _number(parts[1]))
     month = month.where(month.between(1, 12))
     result = _month_start(year, month)
-    reasons.add((text != "") & result.isna(), "period " + _quoted(text) + " is not a month YYYY-MM")
+    reasons.add((text != "") & result.isna(), "period ", _Quoted(text), " is not a month YYYY-MM")
 
     missing = text == ""
     if "financial_year" in frame:
@@ -135,9 +150,9 @@ def _periods(frame: pd.DataFrame, reasons: _Reasons, declared: frozenset[date] |
         fin_month = fin_month.where(fin_month.between(1, 12))
         from_financial = _month_start(start + (fin_month > 9), (fin_month + 2) % 12 + 1)
         reasons.add(missing & (fy != "") & start.isna(),
-                    "financial_year " + _quoted(fy) + " is not like 2024/25")
+                    "financial_year ", _Quoted(fy), " is not like 2024/25")
         reasons.add(missing & (fp != "") & fin_month.isna(),
-                    "financial_period " + _quoted(fp) + " is not 1..12")
+                    "financial_period ", _Quoted(fp), " is not 1..12")
         reasons.add(missing & ((fy == "") | (fp == "")), "period is missing")
         result = result.mask(missing, from_financial)
     else:
@@ -147,8 +162,8 @@ def _periods(frame: pd.DataFrame, reasons: _Reasons, declared: frozenset[date] |
         allowed = sorted(m.isoformat() for m in declared)
         outside = result.notna() & ~result.isin(allowed)
         span = allowed[0][:7] if len(allowed) == 1 else f"{allowed[0][:7]} to {allowed[-1][:7]}"
-        reasons.add(outside, "period " + result.str.slice(0, 7).fillna("")
-                    + f" is outside the months this file declares ({span})")
+        reasons.add(outside, "period ", result.str.slice(0, 7),
+                    f" is outside the months this file declares ({span})")
     return result
 
 
@@ -156,7 +171,7 @@ def _org_codes(frame: pd.DataFrame, reasons: _Reasons) -> pd.Series:
     org = _text(frame, "org_code").str.upper()
     reasons.add(org == "", "org_code is missing")
     reasons.add((org != "") & ~org.str.fullmatch(contract.ORG_CODE).fillna(False),
-                "org_code " + _quoted(org) + " is not an ODS code")
+                "org_code ", _Quoted(org), " is not an ODS code")
     return org
 
 
@@ -179,7 +194,7 @@ def _money(values: pd.Series, reasons: _Reasons) -> pd.Series:
         & digits.str.fullmatch(r"\d+(\.\d*)?|\.\d+").fillna(False)
     )
     reasons.add(values == "", "amount is missing")
-    reasons.add((values != "") & ~well_formed, "amount " + _quoted(values) + " is not a sum of money")
+    reasons.add((values != "") & ~well_formed, "amount ", _Quoted(values), " is not a sum of money")
     return (negative.map({True: "-", False: ""}).astype(TEXT) + digits).where(well_formed)
 
 
@@ -211,29 +226,29 @@ def _workforce(frame: pd.DataFrame, reasons: _Reasons, context: ValidationContex
     category_text = _text(frame, "assignment_category")
     category = category_text.str.casefold().map(categories).astype(TEXT)
     reasons.add(category_text == "", "assignment_category is missing")
-    reasons.add((category_text != "") & category.isna(), "assignment_category "
-                + _quoted(category_text) + " is not " + ", ".join(contract.ASSIGNMENT_CATEGORIES))
+    reasons.add((category_text != "") & category.isna(), "assignment_category ",
+                _Quoted(category_text), " is not " + ", ".join(contract.ASSIGNMENT_CATEGORIES))
 
     wte_text = _text(frame, "contracted_wte")
     is_decimal = wte_text.str.fullmatch(contract.DECIMAL).fillna(False)
     wte = pd.Series(_decimal(wte_text, is_decimal).to_pandas(), index=frame.index)
     reasons.add(wte_text == "", "contracted_wte is missing")
-    reasons.add((wte_text != "") & ~is_decimal, "contracted_wte " + _quoted(wte_text) + " is not a number")
+    reasons.add((wte_text != "") & ~is_decimal, "contracted_wte ", _Quoted(wte_text), " is not a number")
     out_of_range = is_decimal & ((wte <= 0) | (wte > contract.MAX_WTE))
-    reasons.add(out_of_range, "contracted_wte " + wte_text + f" is outside 0 < WTE <= {contract.MAX_WTE}")
+    reasons.add(out_of_range, "contracted_wte ", wte_text, f" is outside 0 < WTE <= {contract.MAX_WTE}")
 
     sick_text = _text(frame, "sickness_fte_days")
     sick_decimal = sick_text.str.fullmatch(contract.DECIMAL).fillna(False)
     reasons.add((sick_text != "") & ~sick_decimal,
-                "sickness_fte_days " + _quoted(sick_text) + " is not a number")
+                "sickness_fte_days ", _Quoted(sick_text), " is not a number")
     reasons.add(sick_decimal & sick_text.str.startswith("-"),
-                "sickness_fte_days " + sick_text + " is negative")
+                "sickness_fte_days ", sick_text, " is negative")
 
     # An assignment appears once per org and month; later occurrences are the duplicates.
     slice_key = org + "|" + period.fillna("") + "|" + key.fillna("")
     usable = org.ne("") & period.notna() & key.notna()
     duplicate = usable & (slice_key.duplicated() | slice_key.isin(context.seen_assignments))
-    reasons.add(duplicate, "duplicate assignment_number for " + org + " " + period.str.slice(0, 7).fillna(""))
+    reasons.add(duplicate, "duplicate assignment_number for ", org, " ", period.str.slice(0, 7))
     context.seen_assignments.update(slice_key[usable & ~duplicate].tolist())
 
     return pd.DataFrame({
@@ -251,21 +266,21 @@ def _activity(frame: pd.DataFrame, reasons: _Reasons, context: ValidationContext
     pod_text = _text(frame, "pod").str.upper()
     reasons.add(pod_text == "", "pod is missing")
     reasons.add((pod_text != "") & ~pod_text.isin(contract.PODS),
-                "pod " + _quoted(pod_text) + " is not a point of delivery (" + ", ".join(contract.PODS) + ")")
+                "pod ", _Quoted(pod_text), f" is not a point of delivery ({', '.join(contract.PODS)})")
 
     tfc = _text(frame, "treatment_function_code")
     reasons.add(tfc == "", "treatment_function_code is missing")
     reasons.add((tfc != "") & ~tfc.str.fullmatch(contract.TREATMENT_FUNCTION).fillna(False),
-                "treatment_function_code " + _quoted(tfc) + " is not 3 digits")
+                "treatment_function_code ", _Quoted(tfc), " is not 3 digits")
 
     hrg = _text(frame, "hrg_code").str.upper()
     reasons.add(pod_text.isin(contract.ADMITTED_PODS) & (hrg == ""),
-                "hrg_code is required for admitted care (" + pod_text + ")")
+                "hrg_code is required for admitted care (", pod_text, ")")
 
     status_text = _text(frame, "attendance_status").str.lower()
     reasons.add((status_text != "") & ~status_text.isin(contract.ATTENDANCE_STATUSES),
-                "attendance_status " + _quoted(status_text) + " is not "
-                + ", ".join(contract.ATTENDANCE_STATUSES) + " or blank")
+                "attendance_status ", _Quoted(status_text),
+                f" is not {', '.join(contract.ATTENDANCE_STATUSES)} or blank")
 
     return pd.DataFrame({
         "org_code": _org_codes(frame, reasons),
