@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     # Rows per chunk on read: bounds memory whatever the file size.
     chunk_rows: int = 200_000
 
+    # Data-quality bounds (sql/checks). Materiality is a share of the trust's figure in the
+    # report's windows: unmapped codes above the first warn, above the second block publication.
+    dq_materiality_warn: float = Field(default=0.001, ge=0)
+    dq_materiality_error: float = Field(default=0.02, ge=0)
+    dq_jump_bound: float = Field(default=0.35, gt=0)          # month-on-month, year-on-year change
+    dq_cost_per_wte_ratio: float = Field(default=2.5, gt=1)   # against the trust's median service
+    dq_quarantine_rate: float = Field(default=0.01, ge=0)     # share of a file's rows
+
     @field_validator("base_year")
     @classmethod
     def _financial_year(cls, value: str) -> str:
