@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
-from pathlib import Path
 
 # Prefect reads these at import: keep its state out of the user's home, and quiet offline.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="prodpack-prefect-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
@@ -36,9 +38,7 @@ def pg_server(tmp_path_factory) -> str:
     configured = os.environ.get("PRODPACK_TEST_DATABASE_URL")
     if configured:
         return configured
-    # A short path: the server's Unix socket lives in pgdata and socket paths are short.
-    home = Path(tempfile.mkdtemp(prefix="ppk-"))
-    return db.start_embedded(home / "pgdata")
+    return db.start_embedded(tmp_path_factory.mktemp("pg") / "pgdata")
 
 
 @pytest.fixture(scope="session")
