@@ -128,3 +128,15 @@ def upgrade(eng: Engine) -> list[str]:
             )
             applied_now.append(f"{version:04d}_{name}")
     return applied_now
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Prefect retry condition: retry what a second try can fix (a lost connection, a busy
+    server, a file still being copied), not bad data or a bug."""
+    try:
+        state.result()
+    except (sa.exc.OperationalError, psycopg.OperationalError, OSError):
+        return True
+    except Exception:
+        return False
+    return False

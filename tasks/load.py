@@ -280,19 +280,8 @@ def load_warehouse_source(eng: Engine, settings: Settings, source: str) -> LoadR
 
 # --- Prefect tasks -------------------------------------------------------------------------
 
-def _transient(task, task_run, state) -> bool:
-    """Retry what a second try can fix: lost connections, a busy server, a file still copying."""
-    try:
-        state.result()
-    except (sa.exc.OperationalError, psycopg.OperationalError, OSError):
-        return True
-    except Exception:
-        return False
-    return False
-
-
 @task(name="load-file", task_run_name="load-{origin}", retries=3, retry_delay_seconds=[2, 10, 30],
-      retry_condition_fn=_transient, timeout_seconds=3600)
+      retry_condition_fn=db.retry_transient, timeout_seconds=3600)
 def load_landed_file(landing: str, origin: str) -> dict:
     """Load one file of the landing folder, named by its path under it."""
     settings = Settings()
@@ -301,7 +290,7 @@ def load_landed_file(landing: str, origin: str) -> dict:
 
 
 @task(name="load-warehouse", task_run_name="load-sql-{source}", retries=3,
-      retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient, timeout_seconds=3600)
+      retry_delay_seconds=[2, 10, 30], retry_condition_fn=db.retry_transient, timeout_seconds=3600)
 def load_warehouse(source: str) -> dict:
     settings = Settings()
     return load_warehouse_source(db.engine(settings), settings, source).as_dict()

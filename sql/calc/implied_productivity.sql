@@ -1,0 +1,311 @@
+-- Implied productivity, efficiency indicators and peer ranks for one report month
+-- (METHODOLOGY.md). Reads calc_param (report date, base_year), made by tasks/calculate.py in
+-- the same transaction; replaces the month's mart rows for every org with data.
+
+-- The months each window compares, and how many calendar days they hold (sickness rate).
+create temp table calc_window on commit drop as
+select w.time_window, w.role, w.period,
+       count(*) over (partition by w.time_window, w.role) as months_in_window,
+       sum(extract(day from (w.period + interval '1 month - 1 day'))::int)
+           over (partition by w.time_window, w.role) as days_in_window
+from calc_param p, core.report_windows(p.report, p.base_year) w;
+
+create temp table calc_month on commit drop as
+select distinct period, role from calc_window;
+
+-- Orgs calculated: those with any fact in the report year's months.
+create temp table calc_org on commit drop as
+select org_code from raw.ledger where period in (select period from calc_month where role = 'current')
+union
+select org_code from raw.workforce where period in (select period from calc_month where role = 'current')
+union
+select org_code from raw.activity where period in (select period from calc_month where role = 'current');
+
+-- Every node of every calculated org's hierarchy, whether or not it has data this month:
+-- services from the hierarchy and the specialty map, each in one directorate and group.
+create temp table calc_service on commit drop as
+select distinct on (org_code, service) org_code, service, directorate, clinical_group
+from (
+    select org_code, service, directorate, clinical_group, cost_centre as sort_key
+    from core.hierarchy
+    union all
+    select org_code, service, null, null, null
+    from core.specialty_map
+) s
+where org_code in (select org_code from calc_org)
+order by org_code, service, sort_key nulls last;
+
+create temp table calc_node on commit drop as
+select org_code, 'trust' as level, org_code as node, null::text as parent_level,
+       null::text as parent_node, null::text as clinical_group, null::text as directorate
+from calc_org
+union all
+select distinct org_code, 'clinical_group', clinical_group, 'trust', org_code, clinical_group, null
+from calc_service where clinical_group is not null
+union all
+select distinct on (org_code, directorate)
+       org_code, 'directorate', directorate, 'clinical_group', clinical_group, clinical_group,
+       directorate
+from calc_service where directorate is not null
+union all
+select org_code, 'service', service,
+       case when directorate is null then 'trust' else 'directorate' end,
+       coalesce(directorate, org_code), clinical_group, directorate
+from calc_service;
+
+-- One row per (org, month, service) with every sum the outputs need; service is null where
+-- the cost centre or treatment function is unmapped (it still counts for the trust).
+create temp table calc_fact on commit drop as
+with ledger as (
+    select l.org_code, l.period, h.service,
+           sum(l.amount / case s.category when 'pay' then d.pay_index else d.non_pay_index end)
+               as cost_real,
+           sum(l.amount) as cost_nominal,
+           sum(l.amount * case s.category when 'pay' then d.pay_index else d.non_pay_index end)
+               as cost_nominal_x_index,
+           sum(l.amount) filter (where s.category = 'pay') as pay_nominal,
+           sum(l.amount) filter (where s.category = 'pay' and s.staff_type = 'agency')
+               as agency_pay_nominal
+    from raw.ledger l
+    join core.subjectives s on s.subjective_code = l.subjective_code
+    join core.deflators d on d.financial_year = core.financial_year(l.period)
+    left join core.hierarchy h on h.org_code = l.org_code and h.cost_centre = l.cost_centre
+    where l.period in (select period from calc_month)
+      and l.org_code in (select org_code from calc_org)
+      and s.category in ('pay', 'non_pay')
+    group by 1, 2, 3
+),
+workforce as (
+    select w.org_code, w.period, h.service,
+           sum(w.contracted_wte) as wte,
+           sum(w.sickness_fte_days) as sickness_fte_days
+    from raw.workforce w
+    left join core.hierarchy h on h.org_code = w.org_code and h.cost_centre = w.cost_centre
+    where w.period in (select period from calc_month)
+      and w.org_code in (select org_code from calc_org)
+    group by 1, 2, 3
+),
+activity as (
+    select a.org_code, a.period, a.service,
+           sum(a.count * a.unit_cost) filter (where a.counts_as_activity) as cwa,
+           sum(a.count) filter (where a.counts_as_activity and a.unit_cost is null) as unpriced,
+           sum(a.count) filter (where a.pod = 'EL') as el_spells,
+           sum(a.los_days) filter (where a.pod = 'EL') as el_los_days,
+           sum(a.count) filter (where a.pod = 'EL' and a.los_days is not null) as el_los_spells,
+           sum(a.count) filter (where a.pod = 'NEL') as nel_spells,
+           sum(a.los_days) filter (where a.pod = 'NEL') as nel_los_days,
+           sum(a.count) filter (where a.pod = 'NEL' and a.los_days is not null) as nel_los_spells,
+           sum(a.count) filter (where a.pod = 'DC') as dc_spells,
+           sum(a.preop_days) filter (where a.pod = 'EL') as preop_days,
+           sum(a.count) filter (where a.pod = 'EL' and a.preop_days is not null) as preop_spells,
+           sum(a.count) filter (where a.pod = 'OPFA' and a.counts_as_activity) as opfa_attended,
+           sum(a.count) filter (where a.pod = 'OPFU' and a.counts_as_activity) as opfu_attended,
+           sum(a.count) filter (where a.pod in ('OPFA', 'OPFU') and a.attendance_status = 'dna')
+               as op_dna
+    from core.activity_fact a
+    where a.period in (select period from calc_month)
+      and a.org_code in (select org_code from calc_org)
+    group by 1, 2, 3
+)
+select org_code, period, service,
+       coalesce(sum(cost_real), 0) as cost_real,
+       coalesce(sum(cost_nominal), 0) as cost_nominal,
+       coalesce(sum(cost_nominal_x_index), 0) as cost_nominal_x_index,
+       coalesce(sum(pay_nominal), 0) as pay_nominal,
+       coalesce(sum(agency_pay_nominal), 0) as agency_pay_nominal,
+       coalesce(sum(wte), 0) as wte,
+       sum(sickness_fte_days) as sickness_fte_days,
+       coalesce(sum(cwa), 0) as cwa,
+       coalesce(sum(unpriced), 0) as unpriced,
+       coalesce(sum(el_spells), 0) as el_spells,
+       sum(el_los_days) as el_los_days,
+       coalesce(sum(el_los_spells), 0) as el_los_spells,
+       coalesce(sum(nel_spells), 0) as nel_spells,
+       sum(nel_los_days) as nel_los_days,
+       coalesce(sum(nel_los_spells), 0) as nel_los_spells,
+       coalesce(sum(dc_spells), 0) as dc_spells,
+       sum(preop_days) as preop_days,
+       coalesce(sum(preop_spells), 0) as preop_spells,
+       coalesce(sum(opfa_attended), 0) as opfa_attended,
+       coalesce(sum(opfu_attended), 0) as opfu_attended,
+       coalesce(sum(op_dna), 0) as op_dna
+from (
+    select org_code, period, service, cost_real, cost_nominal, cost_nominal_x_index,
+           pay_nominal, agency_pay_nominal,
+           null::numeric as wte, null::numeric as sickness_fte_days,
+           null::numeric as cwa, null::bigint as unpriced,
+           null::bigint as el_spells, null::bigint as el_los_days, null::bigint as el_los_spells,
+           null::bigint as nel_spells, null::bigint as nel_los_days, null::bigint as nel_los_spells,
+           null::bigint as dc_spells, null::bigint as preop_days, null::bigint as preop_spells,
+           null::bigint as opfa_attended, null::bigint as opfu_attended, null::bigint as op_dna
+    from ledger
+    union all
+    select org_code, period, service, null, null, null, null, null, wte, sickness_fte_days,
+           null, null, null, null, null, null, null, null, null, null, null, null, null, null
+    from workforce
+    union all
+    select org_code, period, service, null, null, null, null, null, null, null,
+           cwa, unpriced, el_spells, el_los_days, el_los_spells, nel_spells, nel_los_days,
+           nel_los_spells, dc_spells, preop_days, preop_spells, opfa_attended, opfu_attended,
+           op_dna
+    from activity
+) parts
+group by org_code, period, service;
+
+-- Sums per node, window and role (current or base). WTE is a mean over the window's months.
+create temp table calc_sum on commit drop as
+select f.org_code, w.time_window, w.role, lvl.level, lvl.node,
+       sum(f.cwa) as cwa,
+       sum(f.cost_real) as cost,
+       sum(f.cost_nominal) as cost_nominal,
+       sum(f.cost_nominal_x_index) as cost_nominal_x_index,
+       sum(f.pay_nominal) as pay_nominal,
+       sum(f.agency_pay_nominal) as agency_pay_nominal,
+       sum(f.wte) / min(w.months_in_window) as wte,
+       sum(f.sickness_fte_days) as sickness_fte_days,
+       min(w.days_in_window) as days_in_window,
+       sum(f.unpriced) as unpriced,
+       sum(f.el_spells) as el_spells, sum(f.el_los_days) as el_los_days,
+       sum(f.el_los_spells) as el_los_spells,
+       sum(f.nel_spells) as nel_spells, sum(f.nel_los_days) as nel_los_days,
+       sum(f.nel_los_spells) as nel_los_spells,
+       sum(f.dc_spells) as dc_spells,
+       sum(f.preop_days) as preop_days, sum(f.preop_spells) as preop_spells,
+       sum(f.opfa_attended) as opfa_attended, sum(f.opfu_attended) as opfu_attended,
+       sum(f.op_dna) as op_dna
+from calc_fact f
+join calc_window w on w.period = f.period
+left join calc_service s on s.org_code = f.org_code and s.service = f.service
+cross join lateral (values ('trust', f.org_code),
+                           ('clinical_group', s.clinical_group),
+                           ('directorate', s.directorate),
+                           ('service', f.service)) lvl (level, node)
+where lvl.node is not null
+group by f.org_code, w.time_window, w.role, lvl.level, lvl.node;
+
+-- Current against base for every node and window; nodes without data get zeros.
+create temp table calc_result on commit drop as
+with windows as (
+    select distinct time_window from calc_window
+),
+paired as (
+    select n.org_code, w.time_window, n.level, n.node, n.parent_level, n.parent_node,
+           n.clinical_group, n.directorate,
+           coalesce(b.cwa, 0) as cwa_base, coalesce(c.cwa, 0) as cwa_current,
+           coalesce(b.cost, 0) as cost_base, coalesce(c.cost, 0) as cost_current,
+           coalesce(c.cost_nominal, 0) as cost_current_nominal,
+           c.cost_nominal_x_index / nullif(c.cost_nominal, 0) as blended_deflator,
+           coalesce(b.wte, 0) as wte_base, coalesce(c.wte, 0) as wte_current,
+           coalesce(c.unpriced, 0) as unpriced_activity,
+           b as base_sums, c as current_sums
+    from calc_node n
+    cross join windows w
+    left join calc_sum b on b.org_code = n.org_code and b.time_window = w.time_window
+                        and b.level = n.level and b.node = n.node and b.role = 'base'
+    left join calc_sum c on c.org_code = n.org_code and c.time_window = w.time_window
+                        and c.level = n.level and c.node = n.node and c.role = 'current'
+),
+indexed as (
+    select p.*,
+           p.cwa_current / nullif(p.cwa_base, 0) as activity_index,
+           p.cost_current / nullif(p.cost_base, 0) as cost_index,
+           p.wte_current / nullif(p.wte_base, 0) as wte_index
+    from paired p
+)
+select i.*,
+       i.activity_index / nullif(i.cost_index, 0) - 1 as ip_cost,
+       i.activity_index / nullif(i.wte_index, 0) - 1 as ip_wte,
+       i.cost_current - i.cost_base * i.activity_index as cost_opportunity,
+       i.wte_current - i.wte_base * i.activity_index as wte_opportunity,
+       nullif(concat_ws('; ',
+           case when i.cwa_base = 0 then 'no activity' end,
+           case when i.cost_base = 0 then 'no base cost'
+                when i.cost_current = 0 then 'no current cost' end,
+           case when i.wte_base = 0 then 'no base WTE'
+                when i.wte_current = 0 then 'no current WTE' end), '') as null_reason
+from indexed i;
+
+delete from mart.implied_productivity
+where period = (select to_char(report, 'YYYY-MM') from calc_param);
+
+insert into mart.implied_productivity (
+    org_code, period, financial_year, fin_month, time_window, level, node,
+    parent_level, parent_node, clinical_group, directorate,
+    cwa_base, cwa_current, cost_base, cost_current, cost_current_nominal,
+    wte_base, wte_current, activity_index, cost_index, wte_index, ip_cost, ip_wte,
+    cost_opportunity, wte_opportunity, cost_opportunity_current_prices,
+    unpriced_activity, null_reason)
+select r.org_code, to_char(p.report, 'YYYY-MM'), core.financial_year(p.report),
+       core.fin_month(p.report), r.time_window, r.level, r.node,
+       r.parent_level, r.parent_node, r.clinical_group, r.directorate,
+       r.cwa_base, r.cwa_current, r.cost_base, r.cost_current, r.cost_current_nominal,
+       r.wte_base, r.wte_current, r.activity_index, r.cost_index, r.wte_index,
+       r.ip_cost, r.ip_wte, r.cost_opportunity, r.wte_opportunity,
+       r.cost_opportunity * r.blended_deflator,
+       r.unpriced_activity, r.null_reason
+from calc_result r, calc_param p;
+
+-- The nine indicators (METHODOLOGY.md), base and current, for every node and window.
+delete from mart.efficiency_indicator
+where period = (select to_char(report, 'YYYY-MM') from calc_param);
+
+insert into mart.efficiency_indicator (
+    org_code, period, time_window, level, node, indicator, base_value, current_value, change)
+select r.org_code, to_char(p.report, 'YYYY-MM'), r.time_window, r.level, r.node,
+       v.indicator, v.base_value, v.current_value, v.current_value - v.base_value
+from calc_result r
+cross join calc_param p
+cross join lateral (values
+    ('alos_elective',
+     (r.base_sums).el_los_days / nullif((r.base_sums).el_los_spells, 0)::numeric,
+     (r.current_sums).el_los_days / nullif((r.current_sums).el_los_spells, 0)::numeric),
+    ('alos_non_elective',
+     (r.base_sums).nel_los_days / nullif((r.base_sums).nel_los_spells, 0)::numeric,
+     (r.current_sums).nel_los_days / nullif((r.current_sums).nel_los_spells, 0)::numeric),
+    ('day_case_rate',
+     (r.base_sums).dc_spells / nullif((r.base_sums).dc_spells + (r.base_sums).el_spells, 0)::numeric,
+     (r.current_sums).dc_spells / nullif((r.current_sums).dc_spells + (r.current_sums).el_spells, 0)::numeric),
+    ('preop_bed_days',
+     (r.base_sums).preop_days / nullif((r.base_sums).preop_spells, 0)::numeric,
+     (r.current_sums).preop_days / nullif((r.current_sums).preop_spells, 0)::numeric),
+    ('op_follow_up_ratio',
+     (r.base_sums).opfu_attended / nullif((r.base_sums).opfa_attended, 0)::numeric,
+     (r.current_sums).opfu_attended / nullif((r.current_sums).opfa_attended, 0)::numeric),
+    ('op_dna_rate',
+     (r.base_sums).op_dna / nullif((r.base_sums).opfa_attended + (r.base_sums).opfu_attended + (r.base_sums).op_dna, 0)::numeric,
+     (r.current_sums).op_dna
+         / nullif((r.current_sums).opfa_attended + (r.current_sums).opfu_attended + (r.current_sums).op_dna, 0)::numeric),
+    ('agency_share_of_pay',
+     (r.base_sums).agency_pay_nominal / nullif((r.base_sums).pay_nominal, 0),
+     (r.current_sums).agency_pay_nominal / nullif((r.current_sums).pay_nominal, 0)),
+    ('sickness_absence_rate',
+     (r.base_sums).sickness_fte_days / nullif((r.base_sums).wte * (r.base_sums).days_in_window, 0),
+     (r.current_sums).sickness_fte_days / nullif((r.current_sums).wte * (r.current_sums).days_in_window, 0)),
+    ('cost_per_cwa',
+     r.cost_base / nullif(r.cwa_base, 0),
+     r.cost_current / nullif(r.cwa_current, 0))
+) v (indicator, base_value, current_value);
+
+-- Trusts ranked on IPc per window, the loaded ones with published peers; rank 1 is the most
+-- productive and ties share the better rank. A loaded org outranks its own published figure.
+delete from mart.peer_rank
+where period = (select to_char(report, 'YYYY-MM') from calc_param);
+
+insert into mart.peer_rank (period, time_window, org_code, org_name, ip_cost, rank, peer_count, source)
+with candidates as (
+    select r.time_window, r.org_code, null::text as org_name, r.ip_cost, 'loaded' as source
+    from calc_result r
+    where r.level = 'trust' and r.ip_cost is not null
+    union all
+    select pr.time_window, pr.org_code, pr.org_name, pr.ip_cost, 'published'
+    from core.peers pr, calc_param p
+    where pr.period = to_char(p.report, 'YYYY-MM')
+      and pr.org_code not in (select org_code from calc_org)
+)
+select to_char(p.report, 'YYYY-MM'), c.time_window, c.org_code,
+       coalesce(c.org_name, (select max(org_name) from core.peers where org_code = c.org_code)),
+       c.ip_cost,
+       rank() over (partition by c.time_window order by c.ip_cost desc),
+       count(*) over (partition by c.time_window),
+       c.source
+from candidates c, calc_param p;

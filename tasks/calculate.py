@@ -1,0 +1,135 @@
+"""Calculate: implied productivity, efficiency indicators and peer ranks for a report month.
+
+The arithmetic is sql/calc/implied_productivity.sql, set-based in PostgreSQL; this module
+checks the reference data it needs, runs it in one transaction (so a recalculation replaces
+the month's mart rows or leaves them as they were) and reads back the headline figures.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from importlib import resources
+
+from prefect import task
+from sqlalchemy.engine import Engine
+
+from prodpack import db
+from schemas.settings import Settings
+
+_CALCULATION_SQL = "implied_productivity.sql"
+
+
+class CalculationError(RuntimeError):
+    """The reference data cannot support the calculation; the message says what to add."""
+
+
+def _sql() -> str:
+    return resources.files("sql").joinpath("calc", _CALCULATION_SQL).read_text(encoding="utf-8")
+
+
+def _report_date(month: str) -> date:
+    return date.fromisoformat(f"{month}-01")
+
+
+def _check_reference(conn, report: date, base_year: str) -> None:
+    """Refuse, with a message naming the missing rows, rather than publish a wrong figure."""
+    needed = conn.execute("select core.financial_year(%s::date)", (report,)).fetchone()[0]
+    have = {r[0] for r in conn.execute("select financial_year from core.deflators")}
+    missing = [year for year in (base_year, needed) if year not in have]
+    if missing:
+        raise CalculationError(
+            f"deflators.csv has no row for {' and '.join(missing)}: "
+            "add the year's pay and non-pay index to landing/reference/deflators.csv")
+    if conn.execute("select count(*) from core.unit_costs").fetchone()[0] == 0:
+        raise CalculationError("unit_costs.csv has not been loaded: no activity can be priced")
+
+
+def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
+    """Replace the month's mart rows; return what was calculated."""
+    started = time.perf_counter()
+    report = _report_date(month)
+    with db.psycopg_connection(eng) as conn:
+        # One calculation of a month at a time: a second waits, then replaces the first.
+        conn.execute("select pg_advisory_xact_lock(hashtext('prodpack-calculate'), %s)",
+                     (report.year * 100 + report.month,))
+        _check_reference(conn, report, settings.base_year)
+        conn.execute("create temp table calc_param on commit drop as "
+                     "select %s::date as report, %s::text as base_year",
+                     (report, settings.base_year))
+        conn.execute(_sql())
+        orgs = [r[0] for r in conn.execute("select org_code from calc_org order by 1")]
+        rows = conn.execute("select count(*) from mart.implied_productivity where period = %s",
+                            (month,)).fetchone()[0]
+        seconds = round(time.perf_counter() - started, 3)
+        conn.execute(
+            "insert into ops.calculation_run (period, base_year, orgs, mart_rows, seconds)"
+            " values (%s, %s, %s, %s, %s)", (month, settings.base_year, orgs, rows, seconds))
+    return {"month": month, "orgs": orgs, "mart_rows": rows, "seconds": seconds}
+
+
+@task(name="calculate", task_run_name="calculate-{month}", retries=2, retry_delay_seconds=[10, 60],
+      retry_condition_fn=db.retry_transient, timeout_seconds=1800)
+def calculate(month: str) -> dict:
+    settings = Settings()
+    return calculate_month(db.engine(settings), settings, month)
+
+
+def latest_month_with_data(eng: Engine) -> str | None:
+    """The last month for which some org has ledger, workforce and activity all loaded."""
+    with db.psycopg_connection(eng) as conn:
+        row = conn.execute(
+            """
+            select to_char(max(period), 'YYYY-MM') from (
+                select org_code, period from raw.ledger group by 1, 2
+                intersect select org_code, period from raw.workforce group by 1, 2
+                intersect select org_code, period from raw.activity group by 1, 2
+            ) complete
+            """).fetchone()
+    return row[0]
+
+
+def trust_summary(eng: Engine, month: str, adverse_services: int = 5) -> list[dict]:
+    """Per org: IPc and IPw for the month and YTD, the YTD peer rank, the largest adverse
+    services by YTD cost opportunity."""
+    with db.psycopg_connection(eng) as conn:
+        trusts = conn.execute(
+            """
+            select t.org_code,
+                   max(t.ip_cost) filter (where t.time_window = 'month') as month_ip_cost,
+                   max(t.ip_wte) filter (where t.time_window = 'month') as month_ip_wte,
+                   max(t.ip_cost) filter (where t.time_window = 'ytd') as ytd_ip_cost,
+                   max(t.ip_wte) filter (where t.time_window = 'ytd') as ytd_ip_wte,
+                   max(t.cost_opportunity) filter (where t.time_window = 'ytd') as ytd_cost_opportunity,
+                   max(t.wte_opportunity) filter (where t.time_window = 'ytd') as ytd_wte_opportunity,
+                   max(r.rank_label) as ytd_rank
+            from mart.implied_productivity t
+            left join mart.peer_rank_report r
+                   on r.period = t.period and r.time_window = 'ytd' and r.org_code = t.org_code
+            where t.period = %s and t.level = 'trust'
+            group by t.org_code order by t.org_code
+            """, (month,)).fetchall()
+        summaries = []
+        for org, m_ipc, m_ipw, y_ipc, y_ipw, y_opp, y_wte_opp, rank in trusts:
+            adverse = conn.execute(
+                """
+                select node, ip_cost, cost_opportunity from mart.implied_productivity
+                where org_code = %s and period = %s and time_window = 'ytd' and level = 'service'
+                  and cost_opportunity > 0
+                order by cost_opportunity desc limit %s
+                """, (org, month, adverse_services)).fetchall()
+            summaries.append({
+                "org_code": org,
+                "month_ip_cost": _float(m_ipc), "month_ip_wte": _float(m_ipw),
+                "ytd_ip_cost": _float(y_ipc), "ytd_ip_wte": _float(y_ipw),
+                "ytd_cost_opportunity": _float(y_opp), "ytd_wte_opportunity": _float(y_wte_opp),
+                "ytd_rank": rank,
+                "adverse_services": [
+                    {"node": n, "ip_cost": _float(ipc), "cost_opportunity": _float(opp)}
+                    for n, ipc, opp in adverse],
+            })
+    return summaries
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
