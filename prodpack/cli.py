@@ -14,6 +14,9 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+BLOCKED = 3  # a blocking data-quality failure (INTERFACE.md)
+
+
 def _month(value: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a month YYYY-MM")
@@ -36,6 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--month", type=_month)
     run.add_argument("--landing", type=Path)
     run.add_argument("--out", type=Path)
+    run.add_argument("--packs", action=argparse.BooleanOptionalAction, default=None,
+                     help="write the clinical-group packs (default: at quarter-end months)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="show the alerts and emails that would be sent, send nothing")
+
+    backfill = commands.add_parser("backfill", help="load, then calculate every month of a range")
+    backfill.add_argument("--from", dest="start", type=_month, required=True)
+    backfill.add_argument("--to", dest="end", type=_month, required=True)
+    backfill.add_argument("--landing", type=Path)
 
     database = commands.add_parser("db", help="database administration")
     database.add_argument("action", choices=["upgrade"])
@@ -85,9 +97,22 @@ def main(argv: list[str] | None = None) -> int:
                 month=args.month,
                 landing=str(args.landing) if args.landing else None,
                 out=str(args.out) if args.out else None,
+                packs=args.packs,
+                dry_run=args.dry_run,
             )
             outcome = monthly_close(parameters)
             _print_load_failures(outcome["loads"])
+            if outcome["blocked"]:
+                for org, reasons in outcome["blocked"].items():
+                    print(f"prodpack run: {org} {outcome['month']} not published, data quality: "
+                          f"{'; '.join(reasons)}", file=sys.stderr)
+                return BLOCKED
+            return 0
+        if args.command == "backfill":
+            from flows.backfill import BackfillParameters, backfill
+
+            backfill(BackfillParameters(start=args.start, end=args.end,
+                                        landing=str(args.landing) if args.landing else None))
             return 0
     except KeyboardInterrupt:
         print("prodpack: interrupted", file=sys.stderr)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SOURCES = ("ledger", "workforce", "activity")
 
@@ -30,6 +32,13 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     teams_webhook_url: SecretStr | None = None
+
+    # Who hears what: executives get the monthly report; the platform team hears of failed
+    # and blocked runs. A JSON list or comma-separated addresses.
+    executive_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    platform_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Adverse-variance rules (YAML or JSON) overriding the defaults in schemas/alert_rules.py.
+    alert_rules_file: Path | None = None
 
     # A trust warehouse as an alternative to files: a SQLAlchemy URL and one query per source
     # returning the contract's columns.
@@ -60,6 +69,15 @@ class Settings(BaseSettings):
     def _financial_year(cls, value: str) -> str:
         if not re.fullmatch(r"\d{4}/\d{2}", value) or (int(value[:4]) + 1) % 100 != int(value[5:]):
             raise ValueError(f"base_year must look like 2019/20, got {value!r}")
+        return value
+
+    @field_validator("executive_recipients", "platform_recipients", mode="before")
+    @classmethod
+    def _address_list(cls, value):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("warehouse_queries", "header_map")
