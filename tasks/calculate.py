@@ -54,6 +54,9 @@ def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
         conn.execute("select pg_advisory_xact_lock(hashtext('prodpack-calculate'), %s)",
                      (report.year * 100 + report.month,))
         _check_reference(conn, report, settings.base_year)
+        # The grouping of a year's facts fits in memory with room to spare; the default 4 MB
+        # would spill it to disk and double the time.
+        conn.execute("set local work_mem = '256MB'")
         conn.execute("create temp table calc_param on commit drop as "
                      "select %s::date as report, %s::text as base_year",
                      (report, settings.base_year))
@@ -133,3 +136,31 @@ def trust_summary(eng: Engine, month: str, adverse_services: int = 5) -> list[di
 
 def _float(value) -> float | None:
     return None if value is None else float(value)
+
+
+def months_of_year_to(month: str) -> list[str]:
+    """Month 1 of the report month's financial year up to the month itself."""
+    year, calendar_month = int(month[:4]), int(month[5:])
+    start_year = year if calendar_month >= 4 else year - 1
+    months, y, m = [], start_year, 4
+    while (y, m) <= (year, calendar_month):
+        months.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def stale_months(eng: Engine, months: list[str]) -> list[str]:
+    """Of these months, those never calculated or calculated before the last load: a rerun
+    of a failed close recalculates only what new data changed."""
+    with db.psycopg_connection(eng) as conn:
+        rows = conn.execute(
+            """
+            select m.month
+            from unnest(%s::text[]) m (month)
+            left join lateral (select max(calculated_at) as at from ops.calculation_run c
+                               where c.period = m.month) c on true
+            where c.at is null
+               or c.at < (select max(finished_at) from ops.load_log where status = 'loaded')
+            order by 1
+            """, (months,)).fetchall()
+    return [r[0] for r in rows]

@@ -11,7 +11,7 @@ select w.time_window, w.role, w.period,
 from calc_param p, core.report_windows(p.report, p.base_year) w;
 
 create temp table calc_month on commit drop as
-select distinct period, role from calc_window;
+select distinct period, role, core.financial_year(period) as financial_year from calc_window;
 
 -- Orgs calculated: those with any fact in the report year's months.
 create temp table calc_org on commit drop as
@@ -56,7 +56,16 @@ from calc_service;
 -- One row per (org, month, service) with every sum the outputs need; service is null where
 -- the cost centre or treatment function is unmapped (it still counts for the trust).
 create temp table calc_fact on commit drop as
-with ledger as (
+-- Facts are first summed to the codes that decide their mapping, price and deflator, so the
+-- joins and the numeric division run over thousands of groups, not millions of rows.
+with ledger_by_code as (
+    select org_code, period, cost_centre, subjective_code, sum(amount) as amount
+    from raw.ledger
+    where period in (select period from calc_month)
+      and org_code in (select org_code from calc_org)
+    group by 1, 2, 3, 4
+),
+ledger as (
     select l.org_code, l.period, h.service,
            sum(l.amount / case s.category when 'pay' then d.pay_index else d.non_pay_index end)
                as cost_real,
@@ -66,45 +75,69 @@ with ledger as (
            sum(l.amount) filter (where s.category = 'pay') as pay_nominal,
            sum(l.amount) filter (where s.category = 'pay' and s.staff_type = 'agency')
                as agency_pay_nominal
-    from raw.ledger l
+    from ledger_by_code l
     join core.subjectives s on s.subjective_code = l.subjective_code
-    join core.deflators d on d.financial_year = core.financial_year(l.period)
+    join calc_month m on m.period = l.period
+    join core.deflators d on d.financial_year = m.financial_year
     left join core.hierarchy h on h.org_code = l.org_code and h.cost_centre = l.cost_centre
-    where l.period in (select period from calc_month)
-      and l.org_code in (select org_code from calc_org)
-      and s.category in ('pay', 'non_pay')
+    where s.category in ('pay', 'non_pay')
+    group by 1, 2, 3
+),
+workforce_by_code as (
+    select org_code, period, cost_centre,
+           sum(contracted_wte) as wte, sum(sickness_fte_days) as sickness_fte_days
+    from raw.workforce
+    where period in (select period from calc_month)
+      and org_code in (select org_code from calc_org)
     group by 1, 2, 3
 ),
 workforce as (
     select w.org_code, w.period, h.service,
-           sum(w.contracted_wte) as wte,
+           sum(w.wte) as wte,
            sum(w.sickness_fte_days) as sickness_fte_days
-    from raw.workforce w
+    from workforce_by_code w
     left join core.hierarchy h on h.org_code = w.org_code and h.cost_centre = w.cost_centre
-    where w.period in (select period from calc_month)
-      and w.org_code in (select org_code from calc_org)
     group by 1, 2, 3
 ),
+activity_by_code as (
+    select org_code, period, pod, treatment_function_code, hrg_code, attendance_status,
+           sum(count) as count,
+           sum(los_days) as los_days,
+           sum(count) filter (where los_days is not null) as los_count,
+           sum(preop_days) as preop_days,
+           sum(count) filter (where preop_days is not null) as preop_count
+    from raw.activity
+    where period in (select period from calc_month)
+      and org_code in (select org_code from calc_org)
+    group by 1, 2, 3, 4, 5, 6
+),
 activity as (
-    select a.org_code, a.period, a.service,
-           sum(a.count * a.unit_cost) filter (where a.counts_as_activity) as cwa,
-           sum(a.count) filter (where a.counts_as_activity and a.unit_cost is null) as unpriced,
+    -- The mapping, pricing and attendance rules of core.activity_fact (0004_calculation.sql).
+    select a.org_code, a.period, sm.service,
+           sum(a.count * coalesce(uc.unit_cost, ud.unit_cost))
+               filter (where coalesce(a.attendance_status, 'attended') = 'attended') as cwa,
+           sum(a.count) filter (where coalesce(a.attendance_status, 'attended') = 'attended'
+                                  and coalesce(uc.unit_cost, ud.unit_cost) is null) as unpriced,
            sum(a.count) filter (where a.pod = 'EL') as el_spells,
            sum(a.los_days) filter (where a.pod = 'EL') as el_los_days,
-           sum(a.count) filter (where a.pod = 'EL' and a.los_days is not null) as el_los_spells,
+           sum(a.los_count) filter (where a.pod = 'EL') as el_los_spells,
            sum(a.count) filter (where a.pod = 'NEL') as nel_spells,
            sum(a.los_days) filter (where a.pod = 'NEL') as nel_los_days,
-           sum(a.count) filter (where a.pod = 'NEL' and a.los_days is not null) as nel_los_spells,
+           sum(a.los_count) filter (where a.pod = 'NEL') as nel_los_spells,
            sum(a.count) filter (where a.pod = 'DC') as dc_spells,
            sum(a.preop_days) filter (where a.pod = 'EL') as preop_days,
-           sum(a.count) filter (where a.pod = 'EL' and a.preop_days is not null) as preop_spells,
-           sum(a.count) filter (where a.pod = 'OPFA' and a.counts_as_activity) as opfa_attended,
-           sum(a.count) filter (where a.pod = 'OPFU' and a.counts_as_activity) as opfu_attended,
+           sum(a.preop_count) filter (where a.pod = 'EL') as preop_spells,
+           sum(a.count) filter (where a.pod = 'OPFA'
+                                  and coalesce(a.attendance_status, 'attended') = 'attended') as opfa_attended,
+           sum(a.count) filter (where a.pod = 'OPFU'
+                                  and coalesce(a.attendance_status, 'attended') = 'attended') as opfu_attended,
            sum(a.count) filter (where a.pod in ('OPFA', 'OPFU') and a.attendance_status = 'dna')
                as op_dna
-    from core.activity_fact a
-    where a.period in (select period from calc_month)
-      and a.org_code in (select org_code from calc_org)
+    from activity_by_code a
+    left join core.specialty_map sm
+           on sm.org_code = a.org_code and sm.treatment_function_code = a.treatment_function_code
+    left join core.unit_costs uc on uc.pod = a.pod and uc.hrg_code = a.hrg_code
+    left join core.unit_costs ud on ud.pod = a.pod and ud.hrg_code = '*'
     group by 1, 2, 3
 )
 select org_code, period, service,

@@ -1,0 +1,130 @@
+"""Time the calculation of one report month over a trust's history.
+
+    python benchmarks/bench_calculate.py [--activity-per-month 40000] [--month 2026-03] [--rounds 3]
+
+Facts are generated inside PostgreSQL (generate_series), for 2019/20 and every month from
+April 2020 to the report month, at the volumes given; then the report month (by default a
+March: year to date is twelve months against twelve, the largest window) is calculated
+`--rounds` times and the median reported. Uses PRODPACK_DATABASE_URL if set (it creates and
+drops a database `prodpack_bench` there), else an embedded server in a temporary folder.
+
+Defaults are a mid-size acute trust (40k activity records, 20k ledger lines and 6k ESR
+assignments a month); `--activity-per-month 250000 --ledger-per-month 125000
+--workforce-per-month 21000` is a large one (3M activity records a year).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from prodpack import db
+from schemas.settings import Settings
+from tasks.calculate import calculate_month
+
+REFERENCE = """
+insert into core.hierarchy
+select 'RXL', 'C' || i, 'Cost centre ' || i, 'Service ' || (i % 40), 'Directorate ' || (i % 40 % 12),
+       'Group ' || (i % 40 % 12 % 4), 0
+from generate_series(0, 599) i;
+insert into core.specialty_map
+select 'RXL', (100 + i)::text, 'Service ' || (i % 36), 0 from generate_series(0, 79) i;
+insert into core.subjectives values
+    ('511100', 'pay', 'substantive', 'Pay', 0), ('511200', 'pay', 'bank', 'Bank', 0),
+    ('511300', 'pay', 'agency', 'Agency', 0), ('520000', 'non_pay', null, 'Drugs', 0),
+    ('540000', 'non_pay', null, 'Supplies', 0), ('130000', 'income', null, 'Income', 0);
+insert into core.unit_costs values
+    ('EL', '*', 3500, 0), ('DC', '*', 900, 0), ('NEL', '*', 2100, 0), ('OPFA', '*', 160, 0),
+    ('OPFU', '*', 95, 0), ('OPPROC', '*', 220, 0), ('AE', '*', 150, 0), ('EL', 'HN12C', 5200, 0);
+insert into core.deflators
+select (2019 + i) || '/' || lpad(((20 + i) % 100)::text, 2, '0'), 1 + 0.04 * i, 1 + 0.03 * i, 0
+from generate_series(0, 9) i;
+"""
+
+FACTS = """
+with months as (
+    select m::date as period from generate_series(date '2019-04-01', date '2020-03-01', interval '1 month') m
+    union all
+    select m::date from generate_series(date '2020-04-01', %(report)s::date, interval '1 month') m
+)
+insert into raw.{table} select {columns}
+from months, generate_series(1, %(rows)s) i
+"""
+
+COLUMNS = {
+    "ledger": "0, i, 'RXL', period, 'C' || (i % 600), "
+              "(array['511100','511200','511300','520000','540000','130000'])[1 + i % 6], "
+              "round((random() * 20000)::numeric, 2), null",
+    "workforce": "0, i, 'RXL', period, md5(i::text), 'C' || (i % 600), 'Nursing', 'Band 5', "
+                 "case when i % 9 = 0 then 'Bank' else 'Permanent' end, round((0.2 + random())::numeric, 4), "
+                 "round((random() * 2)::numeric, 2)",
+    "activity": "0, i, 'RXL', period, (array['EL','DC','NEL','OPFA','OPFU','OPPROC','AE'])[1 + i % 7], "
+                "(100 + i % 80)::text, case when i % 5 = 0 then 'HN12C' end, "
+                "case when i % 7 in (3, 4) then (array['attended','attended','dna','cancelled'])[1 + i % 4] end, "
+                "case when i % 7 in (0, 2) then i % 9 end, case when i % 7 = 0 then i % 3 end, 1",
+}
+
+
+def database(args) -> str:
+    configured = os.environ.get("PRODPACK_DATABASE_URL")
+    if configured:
+        server = configured
+    else:
+        folder = tempfile.mkdtemp(prefix="prodpack-bench-")
+        # Registered before the server's own stop, so it runs after it (atexit is last-in first-out).
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        server = db.start_embedded(Path(folder) / "pgdata")
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("drop database if exists prodpack_bench with (force)")
+        conn.execute("create database prodpack_bench")
+    return make_url(server).set(database="prodpack_bench").render_as_string(hide_password=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--activity-per-month", type=int, default=40_000)
+    parser.add_argument("--ledger-per-month", type=int, default=20_000)
+    parser.add_argument("--workforce-per-month", type=int, default=6_000)
+    parser.add_argument("--month", default="2026-03")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    url = database(args)
+    settings = Settings(database_url=url, _env_file=None)
+    eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    db.upgrade(eng)
+    started = time.perf_counter()
+    with db.psycopg_connection(eng) as conn:
+        conn.execute(REFERENCE)
+        for table, per_month in (("ledger", args.ledger_per_month), ("workforce", args.workforce_per_month),
+                                 ("activity", args.activity_per_month)):
+            # Literal '%' (modulo) must be doubled where psycopg binds parameters.
+            conn.execute(FACTS.format(table=table, columns=COLUMNS[table].replace("%", "%%")),
+                         {"report": f"{args.month}-01", "rows": per_month})
+    with eng.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("vacuum analyze"))
+        counts = {t: conn.execute(sa.text(f"select count(*) from raw.{t}")).scalar()
+                  for t in ("ledger", "workforce", "activity")}
+    print(f"generated {counts} in {time.perf_counter() - started:.1f} s")
+
+    timings = []
+    for _ in range(args.rounds):
+        result = calculate_month(eng, settings, args.month)
+        timings.append(result["seconds"])
+    print(f"calculated {args.month}: {result['mart_rows']} mart rows; "
+          f"median {statistics.median(timings):.2f} s over {args.rounds} rounds ({timings})")
+
+
+if __name__ == "__main__":
+    main()
