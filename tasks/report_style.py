@@ -1,0 +1,445 @@
+"""The look of the reports, shared by the executive report and the clinical-group packs: the
+NHS palette, RAG thresholds, number formats, page set-up and the few ways a cell is written.
+
+Everything prints A4 landscape, one page wide; figures are numbers with formats (never
+text), a missing figure is "n/a" with its reason beside it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+# --- RAG: implied productivity on cost against the base year -----------------------------
+# Green at or above the baseline; amber a little below it; red beyond that.
+RAG_GREEN_FROM = 0.0
+RAG_RED_BELOW = -0.02
+
+# --- NHS identity colours (NHS England identity guidelines) ------------------------------
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_PALE_GREY = "#E8EDEE"
+NHS_MID_GREY = "#768692"
+NHS_DARK_GREY = "#425563"
+SERIES_COLOURS = {"activity": NHS_BLUE, "cost": "#ED8B00", "wte": "#330072"}
+RAG_FILL = {"Green": ("#D5EFDC", "#00582F"), "Amber": ("#FFEBB5", "#7A4A00"),
+            "Red": ("#F6D3CF", "#8A1538")}
+
+FONT = "Arial"
+
+# --- number formats ----------------------------------------------------------------------
+PERCENT = "0.0%"
+PERCENT_CHANGE = "+0.0%;-0.0%;0.0%"      # implied productivity and changes carry a sign
+INDEX = "0.000"
+POUNDS = "£#,##0;-£#,##0;£0"
+WTE = "#,##0.0;-#,##0.0;0.0"
+RATIO = "0.00"
+MONTH = "mmm yyyy"
+
+# A4, and the widths xlsxwriter turns into pixels (Calibri 11, the workbook's Normal style).
+A4_PAPER = 9
+_MAX_DIGIT_PX, _PADDING_PX = 7, 5
+ROW_PX = 20
+_CHART_INSET_PX = 4
+
+
+def column_px(width_chars: float) -> int:
+    """A column's width in pixels as Excel draws it: charts are sized to whole columns."""
+    return int(width_chars * _MAX_DIGIT_PX + 0.5) + _PADDING_PX if width_chars >= 1 \
+        else int(width_chars * (_MAX_DIGIT_PX + _PADDING_PX) + 0.5)
+
+
+def wrapped_height(text: str, width_chars: float, font_size: int = 10, bold: bool = False
+                   ) -> float:
+    """Row height in points for wrapped text: Excel does not grow rows for text it did not lay
+    out itself, so the writer has to. Errs tall: a little air rather than a clipped line."""
+    # Column widths count Calibri 11 digits (7 px); Arial 10 averages nearer 6 px a character.
+    per_line = max(1, int(width_chars * (1.05 if bold else 1.15) * 10 / font_size))
+    lines = sum(len(textwrap.wrap(part, per_line, break_long_words=True)) or 1
+                for part in (text or "").split("\n"))
+    return max(15.0, lines * font_size * 1.3 + 4)
+
+
+SEVERITY_LABEL = {"error": "Error", "warn": "Warning", "info": "Information"}
+
+
+def rag(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if value >= RAG_GREEN_FROM:
+        return "Green"
+    return "Amber" if value >= RAG_RED_BELOW else "Red"
+
+
+def signed_percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1%}"
+
+
+def pounds_words(value: float) -> str:
+    """£1.4m, £96k, £850: how a board paper writes money in a sentence."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"£{size / 1e6:,.1f}m"
+    if size >= 1e4:
+        return f"£{size / 1e3:,.0f}k"
+    return f"£{size:,.0f}"
+
+
+def month_label(month: str) -> str:
+    return date.fromisoformat(f"{month}-01").strftime("%B %Y")
+
+
+def month_date(month: str) -> date:
+    return date.fromisoformat(f"{month}-01")
+
+
+def slug(name: str) -> str:
+    """'Medicine & Urgent Care' -> 'medicine-urgent-care': safe in a file name."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
+
+
+class _ExactWorksheet(Worksheet):
+    """xlsxwriter writes numbers with 16 significant digits, which does not always give the
+    same double back; the reports must carry exactly the mart's figures, so this writes the
+    shortest representation that does (Python's repr, up to 17 digits)."""
+
+    def _xml_number_element(self, number, attributes=[]) -> None:  # noqa: B006 (signature)
+        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
+        number = float(number)
+        text = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        self.fh.write(f"<c{attr}><v>{text.upper()}</v></c>")
+
+    def _xml_empty_tag(self, tag, attributes=[]) -> None:  # noqa: B006 (signature)
+        """Write 'fit to 1 page wide' out in full: Excel reads an absent fitToWidth as 1, but
+        other readers (openpyxl among them) see nothing."""
+        if tag == "pageSetup" and self.fit_page:
+            present = {key for key, _ in attributes}
+            attributes = [*attributes,
+                          *((key, 1) for key in ("fitToWidth", "fitToHeight") if key not in present
+                            and getattr(self, "fit_width" if key == "fitToWidth" else "fit_height") == 1)]
+        super()._xml_empty_tag(tag, attributes)
+
+
+class Book:
+    """One report workbook: its formats made once, sheets with the house page set-up, and
+    the extent of what each sheet holds so the print area covers exactly that."""
+
+    def __init__(self, path: Path, footer: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.workbook = xlsxwriter.Workbook(str(path))
+        self._footer = footer.replace("&", "&&")
+        self._formats: dict[tuple, object] = {}
+        self._extent: dict[str, tuple[int, int]] = {}
+        self._repeat: dict[str, int] = {}
+        self._names: set[str] = set()
+        self._widths: dict[str, dict[int, float]] = {}
+        self._heights: dict[tuple[str, int], float] = {}
+
+    # formats -----------------------------------------------------------------------------
+    def fmt(self, **properties):
+        """A cell format on the house font; the same properties give the same format."""
+        properties = {"font_name": FONT, "font_size": 10, "valign": "vcenter", **properties}
+        key = tuple(sorted(properties.items()))
+        if key not in self._formats:
+            self._formats[key] = self.workbook.add_format(properties)
+        return self._formats[key]
+
+    def rank_format(self, rank: int, peer_count: int, **properties):
+        """The rank stays a number; its format reads it as '2nd of 3'."""
+        return self.fmt(num_format=f'0"{ordinal_suffix(rank)} of {peer_count}"', **properties)
+
+    # sheets ------------------------------------------------------------------------------
+    def sheet(self, name: str, one_page: bool = False) -> Worksheet:
+        """A sheet printing A4 landscape one page wide (one_page: and one page tall, for a
+        summary or a page of charts, which must never split across pages)."""
+        name = self._unique_sheet_name(name)
+        ws = self.workbook.add_worksheet(name, worksheet_class=_ExactWorksheet)
+        ws.hide_gridlines(2)
+        ws.set_paper(A4_PAPER)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 1 if one_page else 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.4, right=0.4, top=0.55, bottom=0.6)
+        ws.set_footer(f"&L&8{self._footer}&C&8{name.replace('&', '&&')}, page &P of &N"
+                      "&R&8Produced &D")
+        self._extent[ws.name] = (0, 0)
+        self.columns(ws, {0: 1.5})
+        return ws
+
+    def columns(self, ws: Worksheet, widths: dict[int, float]) -> None:
+        """Column widths in characters, remembered so wrapped text can size its row."""
+        for col, width in widths.items():
+            ws.set_column(col, col, width)
+        self._widths.setdefault(ws.name, {}).update(widths)
+
+    def width(self, ws: Worksheet, first_col: int, last_col: int | None = None) -> float:
+        known = self._widths.get(ws.name, {})
+        return sum(known.get(c, 8.43) for c in range(first_col, (last_col or first_col) + 1))
+
+    def grow_row(self, ws: Worksheet, row: int, points: float) -> None:
+        """Make a row at least this tall; never shrink what an earlier cell needed."""
+        key = (ws.name, row)
+        if points > self._heights.get(key, 0):
+            self._heights[key] = points
+            ws.set_row(row, points)
+
+    def _unique_sheet_name(self, name: str) -> str:
+        clean = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31] or "Sheet"
+        taken = {n.lower() for n in self._extent}
+        candidate, n = clean, 2
+        while candidate.lower() in taken:
+            candidate = f"{clean[:28]} {n}"
+            n += 1
+        return candidate
+
+    def reach(self, ws: Worksheet, row: int, col: int) -> None:
+        """Note that the sheet holds something at (row, col): the print area grows to it."""
+        last_row, last_col = self._extent[ws.name]
+        self._extent[ws.name] = (max(last_row, row), max(last_col, col))
+
+    def repeat_header(self, ws: Worksheet, row: int) -> None:
+        """A table's header row, frozen on screen and repeated on every printed page."""
+        ws.freeze_panes(row + 1, 0)
+        ws.repeat_rows(row)
+
+    def define_name(self, name: str, ws: Worksheet, row: int, col: int) -> None:
+        if name in self._names:
+            raise ValueError(f"defined name {name} used twice")
+        self._names.add(name)
+        cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
+        self.workbook.define_name(name, f"='{ws.name}'!{cell}")
+
+    def close(self) -> Path:
+        for ws in self.workbook.worksheets():
+            last_row, last_col = self._extent[ws.name]
+            ws.print_area(0, 0, last_row, last_col)
+        self.workbook.close()
+        return self.path
+
+    # writing -----------------------------------------------------------------------------
+    def title(self, ws: Worksheet, title: str, subtitle: str, last_col: int) -> int:
+        """Title and subtitle across the page; returns the first free row."""
+        self.grow_row(ws, 0, 30)
+        ws.merge_range(0, 1, 0, last_col, title,
+                       self.fmt(bold=True, font_size=16, font_color=NHS_BLUE))
+        ws.merge_range(1, 1, 1, last_col, subtitle,
+                       self.fmt(font_size=10, font_color=NHS_DARK_GREY, italic=True))
+        self.reach(ws, 1, last_col)
+        return 3
+
+    def section(self, ws: Worksheet, row: int, text: str, last_col: int) -> int:
+        """A blue band naming what follows; returns the next row."""
+        self.grow_row(ws, row, 20)
+        ws.merge_range(row, 1, row, last_col, text,
+                       self.fmt(bold=True, font_size=11, font_color="#FFFFFF", bg_color=NHS_BLUE))
+        self.reach(ws, row, last_col)
+        return row + 1
+
+    def header(self, ws: Worksheet, row: int, first_col: int, labels: list[str]) -> int:
+        fmt = self.fmt(bold=True, font_color=NHS_DARK_BLUE, bg_color=NHS_PALE_GREY,
+                       text_wrap=True, bottom=2, bottom_color=NHS_BLUE, align="center")
+        left = self.fmt(bold=True, font_color=NHS_DARK_BLUE, bg_color=NHS_PALE_GREY,
+                        text_wrap=True, bottom=2, bottom_color=NHS_BLUE)
+        for i, label in enumerate(labels):
+            ws.write_string(row, first_col + i, label, left if i == 0 else fmt)
+            self.grow_row(ws, row, wrapped_height(label, self.width(ws, first_col + i), bold=True))
+        self.reach(ws, row, first_col + len(labels) - 1)
+        return row + 1
+
+    def text(self, ws: Worksheet, row: int, col: int, value: str | None, **properties) -> None:
+        """A label or a note; wrapped text (text_wrap=True) grows its row to fit."""
+        if value:
+            ws.write_string(row, col, value, self.fmt(**properties))
+            if properties.get("text_wrap"):
+                self.grow_row(ws, row, wrapped_height(value, self.width(ws, col),
+                                                      properties.get("font_size", 10),
+                                                      properties.get("bold", False)))
+        else:
+            ws.write_blank(row, col, None, self.fmt(**properties))
+        self.reach(ws, row, col)
+
+    def paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, **properties) -> int:
+        """Text across the page from column B, its row as tall as the text needs."""
+        ws.merge_range(row, 1, row, last_col, text,
+                       self.fmt(text_wrap=True, valign="top", **properties))
+        self.grow_row(ws, row, wrapped_height(text, self.width(ws, 1, last_col),
+                                              properties.get("font_size", 10),
+                                              properties.get("bold", False)))
+        self.reach(ws, row, last_col)
+        return row + 1
+
+    def number(self, ws: Worksheet, row: int, col: int, value: float | None, num_format: str,
+               **properties) -> None:
+        """A figure as a number; where the mart has none, 'n/a' (its reason goes beside it)."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            ws.write_string(row, col, "n/a", self.fmt(align="right", italic=True,
+                                                      font_color=NHS_MID_GREY, **properties))
+        else:
+            ws.write_number(row, col, float(value), self.fmt(num_format=num_format, **properties))
+        self.reach(ws, row, col)
+
+    def rag_cells(self, ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
+        """RAG fills on implied productivity cells, by the module's thresholds; 'n/a' stays plain
+        (a text compares greater than any number in Excel, so test ISNUMBER first)."""
+        if last_row < first_row:
+            return
+        cell = xl_rowcol_to_cell(first_row, col)
+        rules = {
+            "Green": f"AND(ISNUMBER({cell}),{cell}>={RAG_GREEN_FROM})",
+            "Amber": f"AND(ISNUMBER({cell}),{cell}<{RAG_GREEN_FROM},{cell}>={RAG_RED_BELOW})",
+            "Red": f"AND(ISNUMBER({cell}),{cell}<{RAG_RED_BELOW})",
+        }
+        for status, rule in rules.items():
+            ws.conditional_format(first_row, col, last_row, col,
+                                  {"type": "formula", "criteria": f"={rule}",
+                                   "format": self.rag_format(status)})
+
+    def rag_text_cells(self, ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
+        """The RAG status spelled out (readable in black and white), coloured to match."""
+        if last_row < first_row:
+            return
+        for status in RAG_FILL:
+            ws.conditional_format(first_row, col, last_row, col,
+                                  {"type": "cell", "criteria": "==", "value": f'"{status}"',
+                                   "format": self.rag_format(status)})
+
+    def rag_format(self, status: str):
+        fill, text = RAG_FILL[status]
+        key = ("rag", status)
+        if key not in self._formats:
+            self._formats[key] = self.workbook.add_format(
+                {"bg_color": fill, "font_color": text, "bold": True})
+        return self._formats[key]
+
+    def rag_legend(self, ws: Worksheet, row: int, col: int) -> int:
+        """What the colours mean, under a table that uses them."""
+        text = (f"RAG on implied productivity (cost): Green at or above {RAG_GREEN_FROM:.0%}; "
+                f"Amber from {RAG_RED_BELOW:.0%} to {RAG_GREEN_FROM:.0%}; Red below "
+                f"{RAG_RED_BELOW:.0%}. n/a: not defined, the reason is in Notes.")
+        self.text(ws, row, col, text, italic=True, font_size=8, font_color=NHS_DARK_GREY)
+        return row + 1
+
+
+def ordinal_suffix(n: int) -> str:
+    if n % 100 in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+def index_chart(book: Book, ws: Worksheet, title: str, trend: list[dict], data_first_row: int,
+                month_col: int, series_cols: dict[str, int], columns: list[float], rows: int):
+    """Activity, cost and WTE indices month by month, the x-axis on the base year's 1.00;
+    None where no index has a figure in every month.
+
+    An index missing in some month is left out of the chart (Excel would draw its 'n/a' as
+    a zero) and the title says so. The chart is sized to sit inside the given columns (widths
+    in characters) and default-height rows, a few pixels short of their far edges, so it ends
+    inside the print area, not on its edge."""
+    names = {"activity": "Activity (cost-weighted)", "cost": "Cost (real terms)",
+             "wte": "Workforce (WTE)"}
+    plotted = {key: col for key, col in series_cols.items()
+               if trend and all(t[f"{key}_index"] is not None for t in trend)}
+    if not plotted:
+        return None
+    left_out = [names[key].split(" (")[0].lower() for key in series_cols if key not in plotted]
+    if left_out:
+        title += f" — {' and '.join(left_out)} index n/a"
+    data_last_row = data_first_row + len(trend) - 1
+    chart = book.workbook.add_chart({"type": "line"})
+    for key, col in plotted.items():
+        chart.add_series({
+            "name": names[key],
+            "categories": [ws.name, data_first_row, month_col, data_last_row, month_col],
+            "values": [ws.name, data_first_row, col, data_last_row, col],
+            "line": {"color": SERIES_COLOURS[key], "width": 2.25},
+            "marker": {"type": "circle", "size": 6,
+                       "border": {"color": SERIES_COLOURS[key]},
+                       "fill": {"color": SERIES_COLOURS[key]}},
+        })
+    chart.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True,
+                                                  "color": NHS_DARK_BLUE}})
+    chart.set_y_axis({"name": "Index, same month of base year = 1.00", "num_format": "0.00",
+                      "crossing": 1, "name_font": {"name": FONT, "size": 9, "bold": False},
+                      "num_font": {"name": FONT, "size": 9},
+                      "major_gridlines": {"visible": True, "line": {"color": NHS_PALE_GREY}}})
+    chart.set_x_axis({"date_axis": True, "base_unit": "months", "major_unit": 1,
+                      "major_unit_type": "months", "label_position": "low", "num_format": "mmm yy",
+                      "num_font": {"name": FONT, "size": 9},
+                      "line": {"color": NHS_MID_GREY}})
+    chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
+    chart.set_chartarea({"border": {"color": NHS_PALE_GREY}})
+    chart.set_size({"width": sum(column_px(w) for w in columns) - _CHART_INSET_PX,
+                    "height": rows * ROW_PX - _CHART_INSET_PX})
+    return chart
+
+
+DEFINITIONS = [
+    ("Implied productivity (cost), IPc",
+     ("How much faster the hospital's output has grown than its real-terms spending, compared "
+     "with the same months of the base year. +5% means 5% more patient care for each pound "
+     "(at base-year prices) than in the base year; -5% means 5% less.")),
+    ("Implied productivity (workforce), IPw",
+     "The same comparison against staff in post (whole-time equivalents) instead of spending."),
+    ("Cost-weighted activity",
+     ("Patient care counted so that each kind weighs what it costs: every spell, attendance "
+     "and procedure is valued at the base year's unit cost for that kind of care, so a hip "
+     "replacement counts for more than a follow-up appointment. Only attended appointments count.")),
+    ("Activity growth index",
+     "Cost-weighted activity now divided by the same months of the base year. 1.08 means 8% more."),
+    ("Real-terms cost growth index",
+     ("Pay and non-pay spending (not income) with pay and price inflation taken out, divided by "
+     "the same months of the base year.")),
+    ("Workforce growth index",
+     ("Average whole-time equivalent staff in post (substantive and bank) divided by the same "
+     "months of the base year. Agency staff appear in cost only.")),
+    ("Cost opportunity",
+     ("What was spent above what the activity delivered would have needed at base-year "
+     "productivity. Positive: spending more than baseline productivity needs, the size of the "
+     "prize for cost improvement plans. Negative: spending less than that. Shown at base-year "
+     "prices and at today's prices (uplifted by this year's pay and non-pay inflation).")),
+    ("WTE opportunity",
+     ("Staff in post above what the activity delivered would have needed at base-year "
+     "productivity, in whole-time equivalents.")),
+    ("Month, quarter to date, year to date",
+     ("The report month; the months of its financial quarter so far; the months of the "
+     "financial year so far (April onwards). Each is compared with the same months of the "
+     "base year.")),
+    ("Rank among peers",
+     ("Trusts ranked on implied productivity (cost) for the same window, where several trusts "
+     "are loaded or published peer figures are supplied. 1st is the most productive; ties "
+     "share the better rank.")),
+    ("RAG",
+     (f"Green: implied productivity (cost) at or above {RAG_GREEN_FROM:.0%}. Amber: from "
+     f"{RAG_RED_BELOW:.0%} up to {RAG_GREEN_FROM:.0%}. Red: below {RAG_RED_BELOW:.0%}.")),
+    ("n/a",
+     ("A figure that cannot be calculated, with the reason beside it. Support and corporate "
+     "services deliver no patient activity, so they have no implied productivity; their cost "
+     "and staff growth are still shown.")),
+    ("Trust figures",
+     ("The trust is everything booked to it, including cost centres and treatment functions not "
+     "yet mapped to a service, so it can differ from the sum of its clinical groups.")),
+    ("Data-quality notes",
+     ("Warnings from the checks run on this month's data before the figures were calculated, "
+     "shown beside the figures they touch. A check that fails with an error stops a trust's "
+     "reports being published.")),
+]
+
+EFFICIENCY_DEFINITIONS = [
+    ("Efficiency indicators",
+     ("Nine measures from the Better Value, Better Care set, this year to date against the "
+     "same months of the base year. Average length of stay: bed days per spell. Day case rate: "
+     "day cases as a share of elective and day case spells. Pre-operative bed days: days in "
+     "hospital before an elective operation. Follow-up ratio: outpatient follow-ups per first "
+     "attendance. DNA rate: appointments not attended. Agency share: agency pay as a share of "
+     "all pay. Sickness absence: days lost as a share of staff days available. Cost per £ of "
+     "cost-weighted activity: real-terms cost per pound of activity at base-year prices. For "
+     "rates, the change is in percentage points.")),
+]

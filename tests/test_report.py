@@ -1,0 +1,260 @@
+"""Reports: the executive report and the clinical-group packs, read back with openpyxl as a
+reader's tools would see them, figure by figure against the mart."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from openpyxl.utils import range_boundaries
+from synthetic import ORGS, load_synthetic
+
+from tasks import report as report_module
+from tasks.calculate import calculate_month
+from tasks.quality import run_checks
+from tasks.report import (
+    executive_email,
+    is_quarter_end,
+    write_executive_report,
+    write_pack,
+    write_reports,
+)
+from tasks.report_style import RAG_RED_BELOW, Book, rag, slug
+
+QUARTER_END = "2024-06"
+
+
+def mart(engine, month: str) -> dict[tuple, dict]:
+    """The mart's rows for a month by (org, window, level, node), values as stored."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "select * from mart.implied_productivity where period = :m"), {"m": month}).mappings()
+        return {(r["org_code"], r["time_window"], r["level"], r["node"]): dict(r) for r in rows}
+
+
+def ranks(engine, month: str) -> dict[tuple, int]:
+    with engine.connect() as conn:
+        return {(o, w): r for o, w, r in conn.execute(sa.text(
+            "select org_code, time_window, rank from mart.peer_rank where period = :m"),
+            {"m": month})}
+
+
+def named(wb, name: str):
+    """The cell a defined name points at."""
+    (sheet, ref), = wb.defined_names[name].destinations
+    return wb[sheet][ref.replace("$", "")]
+
+
+def exact(value) -> float:
+    """The mart's numeric as the nearest double: what a number cell can hold."""
+    return float(value)
+
+
+@pytest.fixture
+def quarter_end(engine, settings, tmp_path):
+    """Two trusts calculated April to June 2024, checked, and June's reports written."""
+    load_synthetic(engine, settings, tmp_path)
+    for month in ("2024-04", "2024-05", QUARTER_END):
+        calculate_month(engine, settings, month)
+    run_checks(engine, settings, QUARTER_END, "run-1")
+    return write_reports(engine, settings, QUARTER_END, settings.reports_dir, list(ORGS), None)
+
+
+def test_quarter_end_writes_each_trusts_report_and_a_pack_per_clinical_group(
+        quarter_end, engine, settings):
+    groups = {(o, n) for (o, w, lvl, n) in mart(engine, QUARTER_END) if lvl == "clinical_group"}
+    folder = settings.reports_dir / QUARTER_END
+    expected = {f"executive_report_{org}_{QUARTER_END}.xlsx" for org in ORGS} | {
+        f"productivity_pack_{org}_{slug(group)}_{QUARTER_END}.xlsx" for org, group in groups}
+    assert {p.name for p in folder.iterdir()} == expected
+    assert {(w["org_code"], w["kind"], w["clinical_group"], Path(w["path"]).name)
+            for w in quarter_end} == (
+        {(org, "executive", None, f"executive_report_{org}_{QUARTER_END}.xlsx") for org in ORGS}
+        | {(org, "pack", group, f"productivity_pack_{org}_{slug(group)}_{QUARTER_END}.xlsx")
+           for org, group in groups})
+
+
+def test_headline_names_carry_the_marts_figures_exactly(quarter_end, engine, settings):
+    figures, rank = mart(engine, QUARTER_END), ranks(engine, QUARTER_END)
+    for org in ORGS:
+        wb = openpyxl.load_workbook(settings.reports_dir / QUARTER_END /
+                                    f"executive_report_{org}_{QUARTER_END}.xlsx")
+        for name, window, column, number_format in (
+                ("IPc_YTD", "ytd", "ip_cost", "%"), ("IPw_YTD", "ytd", "ip_wte", "%"),
+                ("IPc_Month", "month", "ip_cost", "%"), ("IPw_Month", "month", "ip_wte", "%"),
+                ("CostOpportunity_YTD", "ytd", "cost_opportunity", "£"),
+                ("CostOpportunityTodaysPrices_YTD", "ytd", "cost_opportunity_current_prices", "£"),
+                ("WTEOpportunity_YTD", "ytd", "wte_opportunity", "0.0"),
+                ("ActivityIndex_YTD", "ytd", "activity_index", "0.000")):
+            cell = named(wb, name)
+            assert type(cell.value) is float, (org, name, cell.value)
+            assert cell.value == exact(figures[(org, window, "trust", org)][column]), (org, name)
+            assert number_format in cell.number_format, (org, name, cell.number_format)
+        assert named(wb, "Rank_YTD").value == rank[(org, "ytd")]
+        assert named(wb, "Rank_Month").value == rank[(org, "month")]
+
+    groups = sorted({(o, n) for o, _, lvl, n in figures if lvl == "clinical_group"})
+    for org, group in groups:
+        level = "clinical_group"
+        path = settings.reports_dir / QUARTER_END / f"productivity_pack_{org}_{slug(group)}_{QUARTER_END}.xlsx"
+        wb = openpyxl.load_workbook(path)
+        for name, window, column in (("IPc_YTD", "ytd", "ip_cost"), ("IPw_YTD", "ytd", "ip_wte"),
+                                     ("IPc_Quarter", "quarter", "ip_cost"),
+                                     ("IPc_Month", "month", "ip_cost"),
+                                     ("CostOpportunity_YTD", "ytd", "cost_opportunity"),
+                                     ("WTEOpportunity_YTD", "ytd", "wte_opportunity")):
+            cell, expected = named(wb, name), figures[(org, window, level, group)][column]
+            if expected is None:
+                # Support services: 'n/a' with the reason beside it, never a made-up number.
+                assert cell.value == "n/a"
+                row_text = " ".join(str(c.value) for c in cell.parent[cell.row] if c.value)
+                assert figures[(org, window, level, group)]["null_reason"] in row_text
+            else:
+                assert cell.value == exact(expected), (org, group, name)
+        # The CIP total is a formula; its cached value is what previews and openpyxl read.
+        total = named(openpyxl.load_workbook(path, data_only=True), "CIP_CostOpportunity_YTD")
+        services = [r["cost_opportunity"] for (o, w, lvl, _), r in figures.items()
+                    if o == org and w == "ytd" and lvl == "service" and r["clinical_group"] == group]
+        assert total.value == pytest.approx(sum(float(v) for v in services if v and v > 0),
+                                            rel=1e-12, abs=1e-6)
+        assert named(wb, "CIP_CostOpportunity_YTD").value.startswith("=SUMIF(")
+
+
+def test_every_sheet_prints_a4_landscape_one_page_wide_with_nothing_hidden(quarter_end):
+    for written in quarter_end:
+        wb = openpyxl.load_workbook(written["path"])
+        for ws in wb.worksheets:
+            where = (Path(written["path"]).name, ws.title)
+            assert ws.sheet_state == "visible", where
+            assert ws.page_setup.orientation == "landscape", where
+            assert int(ws.page_setup.paperSize) == 9, where
+            assert int(ws.page_setup.fitToWidth) == 1, where
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+            assert ws.print_area, where
+            (area,) = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
+            _, _, max_col, max_row = range_boundaries(area.split("!")[-1])
+            # Cells and charts inside the print area: nothing clipped, no stray page.
+            assert ws.max_row <= max_row and ws.max_column <= max_col, (where, area)
+            for chart in ws._charts:
+                anchor = chart.anchor
+                assert anchor.to.col + 1 <= max_col and anchor.to.row + 1 <= max_row, where
+            if ws._charts:
+                assert int(ws.page_setup.fitToHeight) == 1, where   # charts never split
+            else:
+                assert ws.freeze_panes, where                      # tables keep their headers
+
+
+def test_figures_are_numbers_and_percentages_are_formatted_not_typed(quarter_end):
+    # A formatted figure typed as text ('+23.3%', '£1,234', '0.52'); codes such as '999' are text.
+    looks_numeric = re.compile(r"^[+-]?£?\d[\d,]*(\.\d+)?%?$")
+    for written in quarter_end:
+        wb = openpyxl.load_workbook(written["path"])
+        percent_cells = 0
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        assert not (looks_numeric.match(cell.value)
+                                    and any(c in cell.value for c in "%£.,")), (
+                            ws.title, cell.coordinate, cell.value)
+                    if "%" in cell.number_format and cell.value is not None:
+                        assert isinstance(cell.value, float), (ws.title, cell.coordinate)
+                        percent_cells += 1
+        assert percent_cells > 0
+
+
+def test_data_quality_warnings_sit_beside_the_services_they_touch(quarter_end, engine, settings):
+    figures = mart(engine, QUARTER_END)
+    with engine.connect() as conn:
+        findings = conn.execute(sa.text(
+            "select org_code, check_name, jsonb_array_elements(findings)->>'code' from ops.dq_result"
+            " where period = :m and outcome <> 'pass'"), {"m": QUARTER_END}).all()
+    services = {(o, n): r for (o, w, lvl, n), r in figures.items() if lvl == "service" and w == "ytd"}
+    touched = {(org, service) for org, _, code in findings for (o, service) in services
+               if o == org and (code == service or code.startswith(f"{service} "))}
+    assert touched, "the synthetic data should give some service a data-quality warning"
+    for org, service in touched:
+        row = services[(org, service)]
+        if row["clinical_group"] is None:
+            continue
+        path = (settings.reports_dir / QUARTER_END /
+                f"productivity_pack_{org}_{slug(row['clinical_group'])}_{QUARTER_END}.xlsx")
+        ws = openpyxl.load_workbook(path)[row["directorate"][:31]]
+        (line,) = [r for r in ws.iter_rows(values_only=True) if r[1] == service]
+        assert any("Data quality" in str(v) for v in line if v), (org, service)
+    with engine.connect() as conn:
+        titles = conn.execute(sa.text(
+            "select org_code, count(*) from ops.dq_result where period = :m and outcome <> 'pass'"
+            " group by 1"), {"m": QUARTER_END}).all()
+    for org, count in titles:
+        ws = openpyxl.load_workbook(settings.reports_dir / QUARTER_END /
+                                    f"executive_report_{org}_{QUARTER_END}.xlsx")["Data quality"]
+        severities = [r[1] for r in ws.iter_rows(min_row=5, values_only=True) if r[1]]
+        assert len(severities) == count
+
+
+def test_executive_email_carries_the_ytd_figure(quarter_end, engine, settings):
+    ytd = mart(engine, QUARTER_END)[("RXA", "ytd", "trust", "RXA")]
+    subject, text, html = executive_email(engine, settings, "RXA", QUARTER_END)
+    figure = f"{float(ytd['ip_cost']):+.1%}"
+    assert "RXA" in subject and figure in subject
+    assert figure in html and html.lstrip().startswith("<")
+    assert f"executive_report_RXA_{QUARTER_END}.xlsx" in text
+
+
+def test_report_task_publishes_headlines_and_links(quarter_end, prodpack_env, monkeypatch):
+    published = {}
+    monkeypatch.setattr(report_module, "create_markdown_artifact",
+                        lambda **kwargs: published.update(kwargs))
+    written = report_module.report.fn(QUARTER_END, None, ["RXA"], False)
+
+    assert [(w["org_code"], w["kind"]) for w in written] == [("RXA", "executive")]
+    assert re.fullmatch(r"[a-z0-9-]+", published["key"]) and QUARTER_END in published["key"]
+    assert Path(written[0]["path"]).resolve().as_uri() in published["markdown"]
+    assert "| RXA |" in published["markdown"]
+
+
+def test_other_months_write_packs_only_on_request_and_chart_the_months_there_are(
+        engine, settings, tmp_path):
+    load_synthetic(engine, settings, tmp_path)
+    calculate_month(engine, settings, "2024-05")          # April never calculated
+    out = tmp_path / "out"
+
+    written = write_reports(engine, settings, "2024-05", out, None, None)
+    assert sorted((w["org_code"], w["kind"]) for w in written) == [
+        ("RXA", "executive"), ("RXB", "executive")]
+    trend = openpyxl.load_workbook(written[0]["path"])["Trend"]
+    months = [r[1] for r in trend.iter_rows(min_row=5, values_only=True) if hasattr(r[1], "month")]
+    assert [m.month for m in months] == [5]
+    assert any("not been calculated" in str(r[1]) for r in trend.iter_rows(values_only=True))
+
+    on_request = write_reports(engine, settings, "2024-05", out, ["RXA"], True)
+    assert {w["kind"] for w in on_request} == {"executive", "pack"}
+    assert write_reports(engine, settings, "2024-05", out, [], None) == []
+    assert write_pack(engine, settings, "RXA", "Surgical", "2024-05", out).name == \
+        "productivity_pack_RXA_surgical_2024-05.xlsx"
+    with pytest.raises(LookupError):
+        write_executive_report(engine, settings, "RXA", "2024-07", out)
+
+
+def test_quarter_ends_slugs_and_rag_thresholds():
+    assert [m for m in ("2024-04", "2024-06", "2024-09", "2024-12", "2025-01", "2025-03")
+            if is_quarter_end(m)] == ["2024-06", "2024-09", "2024-12", "2025-03"]
+    assert slug("Medicine & Urgent Care") == "medicine-urgent-care"
+    assert [rag(v) for v in (0.0, 0.01, -0.001, RAG_RED_BELOW, RAG_RED_BELOW - 1e-9, None)] == [
+        "Green", "Green", "Amber", "Amber", "Red", "n/a"]
+
+
+def test_numbers_are_written_to_the_last_bit(tmp_path):
+    """xlsxwriter's 16 significant digits do not give every double back; the reports must."""
+    values = [0.1 + 0.2, 1 / 3, 0.2325228278063933, -1425564.8136405218, 2.0, 1e-20, 123456789.123]
+    book = Book(tmp_path / "exact.xlsx", footer="test")
+    ws = book.sheet("Figures")
+    for row, value in enumerate(values):
+        book.number(ws, row, 0, value, "0.0%")
+    book.close()
+    back = openpyxl.load_workbook(tmp_path / "exact.xlsx")["Figures"]
+    assert [back.cell(row + 1, 1).value for row in range(len(values))] == values
