@@ -303,9 +303,25 @@ def write_reports(eng: Engine, settings: Settings, month: str, out_dir: Path,
                   orgs: list[str] | None, packs: bool | None = None) -> list[dict]:
     """Each org's executive report and, at quarter-end (or when packs is True), a pack per
     clinical group. orgs None: every org calculated for the month."""
+    return _write_loaded(_load_for(eng, settings, month, orgs), month, out_dir, packs)
+
+
+def _load_for(eng: Engine, settings: Settings, month: str, orgs: list[str] | None
+              ) -> dict[str, OrgData]:
+    loaded = load_month(eng, settings, month, orgs)
+    missing = sorted(set(orgs or ()) - set(loaded))
+    if missing:
+        # Asked for by name yet not calculated: publishing the others quietly would hide it.
+        raise LookupError(f"the mart has no figures for {', '.join(missing)} in {month}: "
+                          "calculate the month first")
+    return loaded
+
+
+def _write_loaded(loaded: dict[str, OrgData], month: str, out_dir: Path, packs: bool | None
+                  ) -> list[dict]:
     with_packs = is_quarter_end(month) if packs is None else packs
     written = []
-    for org_code, data in load_month(eng, settings, month, orgs).items():
+    for org_code, data in loaded.items():
         written.append({"org_code": org_code, "kind": "executive", "clinical_group": None,
                         "path": report_executive.write(
                             data, executive_report_path(out_dir, org_code, month))})
@@ -405,6 +421,10 @@ def executive_email(eng: Engine, settings: Settings, org_code: str, month: str
     return subject, text, body
 
 
+def pounds(value: float | None) -> str:
+    return "n/a" if value is None else f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
+
+
 def reports_markdown(month: str, written: list[dict], headlines: list[dict]) -> str:
     """The run's artifact: each trust's headline figures and links to its files."""
     lines = [f"# Reports for {month_label(month)}", "",
@@ -412,13 +432,12 @@ def reports_markdown(month: str, written: list[dict], headlines: list[dict]) -> 
              "Cost opportunity YTD | WTE opportunity YTD |"),
              "|---|---:|---:|---:|---:|---|---:|---:|"]
     for h in headlines:
-        opportunity = h["ytd_cost_opportunity"]
-        wte = h["ytd_wte_opportunity"]
+        opportunity, wte = h["ytd_cost_opportunity"], h["ytd_wte_opportunity"]
         lines.append(
             f"| {h['org_code']} | {signed_percent(h['month_ip_cost'])} | "
             f"{signed_percent(h['ytd_ip_cost'])} | {signed_percent(h['month_ip_wte'])} | "
             f"{signed_percent(h['ytd_ip_wte'])} | {h['ytd_rank'] or 'n/a'} | "
-            f"{'n/a' if opportunity is None else f'£{opportunity:,.0f}'} | "
+            f"{pounds(opportunity)} | "
             f"{'n/a' if wte is None else f'{wte:,.1f}'} |")
     lines += ["", "## Files", ""]
     for w in written:
@@ -438,10 +457,9 @@ def report(month: str, out: str | None, orgs: list[str], packs: bool | None) -> 
     settings = Settings()
     eng = db.engine(settings)
     out_dir = Path(out) if out else settings.reports_dir
-    written = write_reports(eng, settings, month, out_dir, orgs, packs)
-    published = sorted({w["org_code"] for w in written})
-    headlines = [headline(d) for d in load_month(eng, settings, month, published).values()] \
-        if published else []
+    loaded = _load_for(eng, settings, month, orgs)
+    written = _write_loaded(loaded, month, out_dir, packs)
+    headlines = [headline(data) for data in loaded.values()]
     create_markdown_artifact(
         key=f"reports-{month}", markdown=reports_markdown(month, written, headlines),
         description=f"Implied productivity reports for {month_label(month)}")

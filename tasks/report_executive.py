@@ -221,7 +221,7 @@ def extreme_services(data: OrgData) -> tuple[list[dict], list[dict]]:
 
 def trend_sheet(book: Book, data: OrgData) -> None:
     ws = book.sheet("Trend", one_page=True)
-    width = 16
+    width = 18
     book.columns(ws, dict.fromkeys(range(1, 7), width))
     last = 6
     row = book.title(ws, f"Activity, cost and workforce month by month — {data.financial_year}",
@@ -278,8 +278,8 @@ TABLE_COLUMNS = [  # header, mart column, window, format, width
 def clinical_groups_sheet(book: Book, data: OrgData) -> None:
     ws = book.sheet("Clinical groups")
     notes_col = 2 + len(TABLE_COLUMNS)
-    book.columns(ws, {1: 32, **{2 + i: c[-1] for i, c in enumerate(TABLE_COLUMNS)},
-                      notes_col: 46})
+    book.columns(ws, {1: 28, **{2 + i: c[-1] for i, c in enumerate(TABLE_COLUMNS)},
+                      notes_col: 38})
     row = book.title(ws, f"Clinical groups and directorates — {data.month_label}",
                      f"{trust_title(data)} · year to date {data.span_label('ytd')} and the month, "
                      f"against the same months of {data.base_year}", notes_col)
@@ -323,14 +323,14 @@ def node_line(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str
 # --- services --------------------------------------------------------------------------
 
 SERVICE_COLUMNS = [  # header, mart column, format, width
-    ("Service", "node", None, 24), ("Directorate", "directorate", None, 18),
+    ("Service", "node", None, 22), ("Directorate", "directorate", None, 18),
     ("Clinical group", "clinical_group", None, 16),
     ("IPc, YTD", "ip_cost", PERCENT_CHANGE, 10), ("RAG", None, None, 8),
     ("IPw, YTD", "ip_wte", PERCENT_CHANGE, 10),
     ("Cost opportunity £, YTD", "cost_opportunity", POUNDS, 13),
     ("At today's prices £", "cost_opportunity_current_prices", POUNDS, 13),
     ("WTE opportunity, YTD", "wte_opportunity", WTE, 11),
-    ("Notes", "notes", None, 40),
+    ("Notes", "notes", None, 34),
 ]
 
 

@@ -135,7 +135,8 @@ class Book:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.workbook = xlsxwriter.Workbook(str(path))
-        self._footer = footer.replace("&", "&&")
+        # Excel drops a header or footer over 255 characters; '&' starts a code in one.
+        self._footer = footer[:90].replace("&", "&&")
         self._formats: dict[tuple, object] = {}
         self._extent: dict[str, tuple[int, int]] = {}
         self._repeat: dict[str, int] = {}
@@ -168,8 +169,9 @@ class Book:
         ws.fit_to_pages(1, 1 if one_page else 0)
         ws.center_horizontally()
         ws.set_margins(left=0.4, right=0.4, top=0.55, bottom=0.6)
-        ws.set_footer(f"&L&8{self._footer}&C&8{name.replace('&', '&&')}, page &P of &N"
-                      "&R&8Produced &D")
+        # A space after each font size: '&8' followed by a digit would read as a larger size.
+        ws.set_footer(f"&L&8 {self._footer}&C&8 {name.replace('&', '&&')}, page &P of &N"
+                      "&R&8 Produced &D")
         self._extent[ws.name] = (0, 0)
         self.columns(ws, {0: 1.5})
         return ws
@@ -193,6 +195,8 @@ class Book:
 
     def _unique_sheet_name(self, name: str) -> str:
         clean = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31] or "Sheet"
+        if clean.lower() == "history":   # a name Excel keeps for itself
+            clean = f"{clean} (directorate)"
         taken = {n.lower() for n in self._extent}
         candidate, n = clean, 2
         while candidate.lower() in taken:

@@ -234,6 +234,8 @@ def test_other_months_write_packs_only_on_request_and_chart_the_months_there_are
     on_request = write_reports(engine, settings, "2024-05", out, ["RXA"], True)
     assert {w["kind"] for w in on_request} == {"executive", "pack"}
     assert write_reports(engine, settings, "2024-05", out, [], None) == []
+    with pytest.raises(LookupError, match="RXZ"):
+        write_reports(engine, settings, "2024-05", out, ["RXA", "RXZ"], None)
     assert write_pack(engine, settings, "RXA", "Surgical", "2024-05", out).name == \
         "productivity_pack_RXA_surgical_2024-05.xlsx"
     with pytest.raises(LookupError):
