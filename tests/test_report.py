@@ -4,14 +4,20 @@ reader's tools would see them, figure by figure against the mart."""
 from __future__ import annotations
 
 import re
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+import psycopg
 import pytest
 import sqlalchemy as sa
 from openpyxl.utils import range_boundaries
+from sqlalchemy.engine import Engine, make_url
 from synthetic import ORGS, load_synthetic
 
+from prodpack import db
+from schemas.settings import Settings
 from tasks import report as report_module
 from tasks.calculate import calculate_month
 from tasks.quality import run_checks
@@ -53,18 +59,42 @@ def exact(value) -> float:
     return float(value)
 
 
-@pytest.fixture
-def quarter_end(engine, settings, tmp_path):
-    """Two trusts calculated April to June 2024, checked, and June's reports written."""
-    load_synthetic(engine, settings, tmp_path)
-    for month in ("2024-04", "2024-05", QUARTER_END):
-        calculate_month(engine, settings, month)
-    run_checks(engine, settings, QUARTER_END, "run-1")
-    return write_reports(engine, settings, QUARTER_END, settings.reports_dir, list(ORGS), None)
+@dataclass
+class Closed:
+    engine: Engine
+    settings: Settings
+    written: list[dict]
 
 
-def test_quarter_end_writes_each_trusts_report_and_a_pack_per_clinical_group(
-        quarter_end, engine, settings):
+@pytest.fixture(scope="module")
+def closed(pg_server, template_db, tmp_path_factory):
+    """Two trusts calculated April to June 2024, checked, and June's reports written: built
+    once for the module (the tests below only read it), in a database of its own."""
+    name = f"test_report_{uuid.uuid4().hex[:12]}"
+    admin = make_url(pg_server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}" template "{template_db}"')
+    root = tmp_path_factory.mktemp("report")
+    settings = Settings(
+        database_url=make_url(pg_server).set(database=name).render_as_string(hide_password=False),
+        home=root / ".prodpack", landing_dir=root / "landing", reports_dir=root / "reports",
+        pseudonymisation_key="test-key", _env_file=None)
+    engine = db.engine(settings)
+    try:
+        load_synthetic(engine, settings, root)
+        for month in ("2024-04", "2024-05", QUARTER_END):
+            calculate_month(engine, settings, month)
+        run_checks(engine, settings, QUARTER_END, "run-1")
+        yield Closed(engine, settings, write_reports(engine, settings, QUARTER_END,
+                                                     settings.reports_dir, list(ORGS), None))
+    finally:
+        engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def test_quarter_end_writes_each_trusts_report_and_a_pack_per_clinical_group(closed):
+    engine, settings, quarter_end = closed.engine, closed.settings, closed.written
     groups = {(o, n) for (o, w, lvl, n) in mart(engine, QUARTER_END) if lvl == "clinical_group"}
     folder = settings.reports_dir / QUARTER_END
     expected = {f"executive_report_{org}_{QUARTER_END}.xlsx" for org in ORGS} | {
@@ -77,7 +107,8 @@ def test_quarter_end_writes_each_trusts_report_and_a_pack_per_clinical_group(
            for org, group in groups})
 
 
-def test_headline_names_carry_the_marts_figures_exactly(quarter_end, engine, settings):
+def test_headline_names_carry_the_marts_figures_exactly(closed):
+    engine, settings = closed.engine, closed.settings
     figures, rank = mart(engine, QUARTER_END), ranks(engine, QUARTER_END)
     for org in ORGS:
         wb = openpyxl.load_workbook(settings.reports_dir / QUARTER_END /
@@ -123,8 +154,8 @@ def test_headline_names_carry_the_marts_figures_exactly(quarter_end, engine, set
         assert named(wb, "CIP_CostOpportunity_YTD").value.startswith("=SUMIF(")
 
 
-def test_every_sheet_prints_a4_landscape_one_page_wide_with_nothing_hidden(quarter_end):
-    for written in quarter_end:
+def test_every_sheet_prints_a4_landscape_one_page_wide_with_nothing_hidden(closed):
+    for written in closed.written:
         wb = openpyxl.load_workbook(written["path"])
         for ws in wb.worksheets:
             where = (Path(written["path"]).name, ws.title)
@@ -147,10 +178,10 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_nothing_hidden(quart
                 assert ws.freeze_panes, where                      # tables keep their headers
 
 
-def test_figures_are_numbers_and_percentages_are_formatted_not_typed(quarter_end):
+def test_figures_are_numbers_and_percentages_are_formatted_not_typed(closed):
     # A formatted figure typed as text ('+23.3%', '£1,234', '0.52'); codes such as '999' are text.
     looks_numeric = re.compile(r"^[+-]?£?\d[\d,]*(\.\d+)?%?$")
-    for written in quarter_end:
+    for written in closed.written:
         wb = openpyxl.load_workbook(written["path"])
         percent_cells = 0
         for ws in wb.worksheets:
@@ -166,7 +197,8 @@ def test_figures_are_numbers_and_percentages_are_formatted_not_typed(quarter_end
         assert percent_cells > 0
 
 
-def test_data_quality_warnings_sit_beside_the_services_they_touch(quarter_end, engine, settings):
+def test_data_quality_warnings_sit_beside_the_services_they_touch(closed):
+    engine, settings = closed.engine, closed.settings
     figures = mart(engine, QUARTER_END)
     with engine.connect() as conn:
         findings = conn.execute(sa.text(
@@ -196,7 +228,8 @@ def test_data_quality_warnings_sit_beside_the_services_they_touch(quarter_end, e
         assert len(severities) == count
 
 
-def test_executive_email_carries_the_ytd_figure(quarter_end, engine, settings):
+def test_executive_email_carries_the_ytd_figure(closed):
+    engine, settings = closed.engine, closed.settings
     ytd = mart(engine, QUARTER_END)[("RXA", "ytd", "trust", "RXA")]
     subject, text, html = executive_email(engine, settings, "RXA", QUARTER_END)
     figure = f"{float(ytd['ip_cost']):+.1%}"
@@ -205,7 +238,11 @@ def test_executive_email_carries_the_ytd_figure(quarter_end, engine, settings):
     assert f"executive_report_RXA_{QUARTER_END}.xlsx" in text
 
 
-def test_report_task_publishes_headlines_and_links(quarter_end, prodpack_env, monkeypatch):
+def test_report_task_publishes_headlines_and_links(closed, monkeypatch):
+    settings = closed.settings
+    monkeypatch.setenv("PRODPACK_DATABASE_URL", settings.database_url.get_secret_value())
+    monkeypatch.setenv("PRODPACK_HOME", str(settings.home))
+    monkeypatch.setenv("PRODPACK_REPORTS_DIR", str(settings.reports_dir))
     published = {}
     monkeypatch.setattr(report_module, "create_markdown_artifact",
                         lambda **kwargs: published.update(kwargs))
