@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
@@ -10,8 +14,12 @@ from pydantic import BaseModel, Field
 from flows.load import load_sources
 from prodpack import db
 from schemas.settings import Settings
-from tasks.calculate import calculate, latest_month_with_data, trust_summary
+from flows.platform import notify_on_failure, platform_notice
+from tasks.alert import alert
+from tasks.calculate import (calculate, latest_month_with_data, months_of_year_to, stale_months,
+                             trust_summary)
 from tasks.quality import quality
+from tasks.report import executive_email, report
 
 
 class CloseParameters(BaseModel):
@@ -32,6 +40,28 @@ def _run_name() -> str:
     given = flow_run.parameters.get("parameters")
     month = given.get("month") if isinstance(given, dict) else getattr(given, "month", None)
     return f"monthly-close-{month or 'latest'}"
+
+
+@task(name="email-executive-reports", task_run_name="email-executive-reports-{month}")
+def email_executive_reports(month: str, reports: list[dict], dry_run: bool = False) -> list[dict]:
+    """Each trust's executive report to the executive distribution list, as an attachment."""
+    from tasks.notify import send_email
+
+    settings = Settings()
+    if not settings.executive_recipients:
+        print("no PRODPACK_EXECUTIVE_RECIPIENTS set: executive reports written, not emailed")
+        return []
+    sent = []
+    for r in reports:
+        if r["kind"] != "executive":
+            continue
+        subject, text, html = executive_email(db.engine(settings), settings, r["org_code"], month)
+        if not dry_run:
+            send_email(settings, settings.executive_recipients, subject, text, html,
+                       attachments=[Path(r["path"])])
+        sent.append({"org_code": r["org_code"], "to": settings.executive_recipients,
+                     "subject": subject, "sent": not dry_run})
+    return sent
 
 
 def _percent(value) -> str:
@@ -57,19 +87,59 @@ def summary_lines(month: str, summaries: list[dict], blocked: dict[str, list[str
     return lines
 
 
-@flow(name="monthly-close", flow_run_name=_run_name, log_prints=True)
+def month_closed_by(scheduled: datetime) -> str:
+    """The month a run scheduled at this time closes: the one before, in London time."""
+    local = scheduled.astimezone(ZoneInfo("Europe/London"))
+    year, month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
+    return f"{year}-{month:02d}"
+
+
+def scheduled_month() -> str | None:
+    """A scheduled run closes its own month, however late it starts or often it is re-run."""
+    if flow_run.get_deployment_id() is None or flow_run.scheduled_start_time is None:
+        return None
+    return month_closed_by(flow_run.scheduled_start_time)
+
+
+def _headline_markdown(month: str, lines: list[str], reports: list[dict]) -> str:
+    parts = ["# " + lines[0], ""] + [f"- {line.strip()}" for line in lines[1:]]
+    if reports:
+        parts += ["", "## Reports", ""] + [
+            f"- [{Path(r['path']).name}]({Path(r['path']).resolve().as_uri()})" for r in reports]
+    return "\n".join(parts)
+
+
+@flow(name="monthly-close", flow_run_name=_run_name, log_prints=True,
+      on_failure=[notify_on_failure], on_crashed=[notify_on_failure])
 def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:
     settings = Settings()
+    eng = db.engine(settings)
     loads = load_sources(parameters.landing)
-    month = parameters.month or latest_month_with_data(db.engine(settings))
+    month = parameters.month or scheduled_month() or latest_month_with_data(eng)
     if month is None:
         raise ValueError("no month has ledger, workforce and activity data: load some files first")
+
     checked = quality(month, str(flow_run.id or "local"))
+    blocked = checked["blocked"]
+    # The month-by-month charts need every month of the year so far, not just this one.
+    for earlier in stale_months(eng, months_of_year_to(month)[:-1]):
+        calculate(earlier)
     calculate(month)
-    summaries = trust_summary(db.engine(settings), month)
-    lines = summary_lines(month, summaries, checked["blocked"])
+    summaries = trust_summary(eng, month)
+    publishable = [s["org_code"] for s in summaries if s["org_code"] not in blocked]
+
+    reports = report(month, parameters.out, publishable, parameters.packs)
+    emailed = email_executive_reports(month, reports, parameters.dry_run)
+    alerts = alert(month, sorted(blocked), parameters.dry_run, parameters.out)
+
+    lines = summary_lines(month, summaries, blocked)
     print("\n".join(lines))
-    create_markdown_artifact(key=f"monthly-close-{month}", markdown="\n".join(
-        ["# " + lines[0], ""] + [f"- {line.strip()}" for line in lines[1:]]),
-        description=f"Headline figures of the monthly close for {month}")
-    return {"month": month, "loads": loads, "blocked": checked["blocked"], "summaries": summaries}
+    create_markdown_artifact(key=f"monthly-close-{month}", markdown=_headline_markdown(month, lines, reports),
+                             description=f"Headline figures of the monthly close for {month}")
+    if blocked and not parameters.dry_run:
+        platform_notice(settings, f"prodpack: the {month} close is blocked by data quality for "
+                                  f"{', '.join(sorted(blocked))}",
+                        "\n".join(lines) + "\n\nSee the data-quality artifact of the run and "
+                        "docs/runbook.md.")
+    return {"month": month, "loads": loads, "blocked": blocked, "summaries": summaries,
+            "reports": reports, "emailed": emailed, "alerts": alerts, "headline": lines}

@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--from", dest="start", type=_month, required=True)
     backfill.add_argument("--to", dest="end", type=_month, required=True)
     backfill.add_argument("--landing", type=Path)
+    backfill.add_argument("--reason", help="why the backfill is run (recorded in ops.backfill)")
+
+    commands.add_parser("deploy", help="register the scheduled deployments with PREFECT_API_URL")
 
     database = commands.add_parser("db", help="database administration")
     database.add_argument("action", choices=["upgrade"])
@@ -81,6 +84,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"up to {manifest['last_month']} into {landing}")
             return 0
 
+        if args.command == "deploy":
+            from prefect.settings import PREFECT_API_URL
+
+            if not PREFECT_API_URL.value():
+                raise RuntimeError("PREFECT_API_URL is not set: deploy registers the deployments "
+                                   "with a running Prefect server (see the README)")
+            from deployments import deploy
+
+            registered = deploy(settings)
+            for name in registered["deployments"]:
+                print(f"deployment {name} on work pool {registered['work_pool']}")
+            for name in registered["automations"]:
+                print(f"automation {name}")
+            return 0
+
         from prodpack import db
 
         db.upgrade(db.engine(settings))
@@ -101,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 dry_run=args.dry_run,
             )
             outcome = monthly_close(parameters)
+            print("\n".join(outcome["headline"]))
             _print_load_failures(outcome["loads"])
             if outcome["blocked"]:
                 for org, reasons in outcome["blocked"].items():
@@ -111,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "backfill":
             from flows.backfill import BackfillParameters, backfill
 
-            backfill(BackfillParameters(start=args.start, end=args.end,
+            backfill(BackfillParameters(start=args.start, end=args.end, reason=args.reason,
                                         landing=str(args.landing) if args.landing else None))
             return 0
     except KeyboardInterrupt:

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # key kept in home/pseudonymisation.key, so hashes stay stable between runs on one machine.
     pseudonymisation_key: SecretStr | None = None
 
+    # Scheduling (deployments/): the monthly close runs at 06:00 London time on this day of
+    # the month, after the ledger has closed; quarterly packs follow on the same day.
+    close_day: int = Field(default=8, ge=1, le=28)
+    work_pool: str = "prodpack"
+
     # Rows per chunk on read: bounds memory whatever the file size.
     chunk_rows: int = 200_000
 

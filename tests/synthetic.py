@@ -109,12 +109,21 @@ def reference_frames() -> dict[str, pd.DataFrame]:
     }
 
 
-def load_synthetic(engine, settings, tmp_path: Path, seed: int = 7):
-    """Write and load the dataset; return the frames it was written from."""
+def write_synthetic(landing: Path, seed: int = 7, drop: tuple[tuple[str, str, str], ...] = ()):
+    """Write the dataset as one file per org and source, less the (org, source, month) slices
+    in `drop`; return the frames it was written from."""
     sources, reference = synthetic_sources(seed), reference_frames()
     frames = {f"reference/{k}": v for k, v in reference.items()}
     for source, frame in sources.items():
         for org in ORGS:
-            frames[f"{source}/{org}_{source}"] = frame[frame.org_code == org]
-    load_all(engine, settings, write_landing(tmp_path / "landing", frames))
+            dropped = [m for o, s, m in drop if (o, s) == (org, source)]
+            frames[f"{source}/{org}_{source}"] = frame[(frame.org_code == org) & ~frame.period.isin(dropped)]
+    write_landing(landing, frames)
+    return sources, reference
+
+
+def load_synthetic(engine, settings, tmp_path: Path, seed: int = 7):
+    """Write and load the dataset; return the frames it was written from."""
+    sources, reference = write_synthetic(tmp_path / "landing", seed)
+    load_all(engine, settings, tmp_path / "landing")
     return sources, reference

@@ -1,0 +1,128 @@
+"""Time `prodpack load` against a bare COPY of the same files, as whole processes.
+
+    python benchmarks/bench_load.py DIR [--rounds 3]
+
+DIR holds extracts in the landing layout (ledger/, workforce/, activity/, reference/); when
+it has none, a large trust's year is generated into it first (benchmarks/make_large_extracts.py:
+3M activity records, 1.5M ledger lines, 250k ESR rows). Each round loads DIR into a fresh
+database twice, alternating which goes first:
+
+- `prodpack load --landing DIR`: the real thing, a Prefect flow run, with validation,
+  quarantine, pseudonymisation, slice replacement and the load log;
+- a bare COPY: a Python process that COPYs each file, as text, into a table of text columns.
+
+It reports each round's wall-clock seconds and peak resident memory, the median of each and
+the median ratio. Uses PRODPACK_DATABASE_URL's server if set, else an embedded one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from prodpack import db
+
+HERE = Path(__file__).resolve().parent
+DATABASE = "prodpack_bench_load"
+
+BARE_COPY = r'''
+import sys
+from pathlib import Path
+import psycopg
+
+landing, url = Path(sys.argv[1]), sys.argv[2]
+with psycopg.connect(url) as conn:
+    for path in sorted(landing.glob("*/*.csv")):
+        with path.open("rb") as f:
+            columns = f.readline().decode("utf-8-sig").strip().split(",")
+        table = f'"bare_{path.parent.name}_{path.stem}"'
+        conn.execute(f"create table {table} ({', '.join(f'c{i} text' for i in range(len(columns)))})")
+        with conn.cursor().copy(f"copy {table} from stdin (format csv, header true)") as copy, \
+                path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+'''
+
+
+def server_url() -> str:
+    configured = os.environ.get("PRODPACK_DATABASE_URL")
+    if configured:
+        return configured
+    folder = tempfile.mkdtemp(prefix="prodpack-bench-load-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)   # runs after the server stops
+    return db.start_embedded(Path(folder) / "pgdata")
+
+
+def fresh_database(server: str) -> str:
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {DATABASE} with (force)")
+        conn.execute(f"create database {DATABASE}")
+    return make_url(server).set(database=DATABASE).render_as_string(hide_password=False)
+
+
+def timed(command: list[str], env: dict) -> tuple[float, float]:
+    """Wall-clock seconds and peak resident MiB of a whole process and its children."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command[:3])} failed: {process.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("landing", type=Path)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    if not any(args.landing.glob("*/*.csv")):
+        subprocess.run([sys.executable, str(HERE / "make_large_extracts.py"), str(args.landing)], check=True)
+    rows = {p.relative_to(args.landing).as_posix(): sum(1 for _ in p.open("rb")) - 1
+            for p in sorted(args.landing.glob("*/*.csv"))}
+    print(f"files: {rows}")
+
+    server = server_url()
+    work = Path(tempfile.mkdtemp(prefix="prodpack-bench-home-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
+    env = {**os.environ, "PRODPACK_HOME": str(work / ".prodpack"), "PRODPACK_PSEUDONYMISATION_KEY": "bench",
+           "PREFECT_HOME": str(work / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "DO_NOT_TRACK": "1"}
+    prodpack = [str(Path(sys.executable).with_name("prodpack")), "load", "--landing", str(args.landing)]
+    bare = [sys.executable, "-c", BARE_COPY, str(args.landing)]
+
+    results: dict[str, list[tuple[float, float]]] = {"prodpack": [], "bare": []}
+    for round_ in range(args.rounds):
+        order = ("prodpack", "bare") if round_ % 2 == 0 else ("bare", "prodpack")
+        for which in order:
+            url = fresh_database(server)
+            if which == "prodpack":
+                results[which].append(timed(prodpack, {**env, "PRODPACK_DATABASE_URL": url}))
+            else:
+                plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+                results[which].append(timed(bare + [plain], env))
+            seconds, mib = results[which][-1]
+            print(f"round {round_ + 1}: {which:>8} {seconds:6.1f} s, peak {mib:6.0f} MiB", flush=True)
+
+    ratios = [p[0] / b[0] for p, b in zip(results["prodpack"], results["bare"])]
+    print(f"median: prodpack load {statistics.median(s for s, _ in results['prodpack']):.1f} s "
+          f"(peak {max(m for _, m in results['prodpack']):.0f} MiB), "
+          f"bare COPY {statistics.median(s for s, _ in results['bare']):.1f} s; "
+          f"median ratio {statistics.median(ratios):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

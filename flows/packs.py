@@ -1,0 +1,40 @@
+"""The quarterly productivity packs, on their own schedule after each quarter's close."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from prodpack import db
+from schemas.settings import Settings
+from tasks.calculate import calculate, latest_month_with_data
+from tasks.quality import quality
+from tasks.report import report
+
+QUARTER_END_MONTHS = (3, 6, 9, 12)
+
+
+def last_quarter_end(year: int, month: int) -> str:
+    """The last quarter-end month (June, September, December, March) before year-month."""
+    year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    while month not in QUARTER_END_MONTHS:
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return f"{year}-{month:02d}"
+
+
+@flow(name="quarterly-packs", flow_run_name="quarterly-packs-{month}", log_prints=True)
+def quarterly_packs(month: str | None = None) -> list[dict]:
+    settings = Settings()
+    eng = db.engine(settings)
+    if month is None and flow_run.scheduled_start_time is not None and flow_run.get_deployment_id():
+        scheduled = flow_run.scheduled_start_time.astimezone(ZoneInfo("Europe/London"))
+        month = last_quarter_end(scheduled.year, scheduled.month)
+    month = month or latest_month_with_data(eng)
+    if month is None:
+        raise ValueError("no month has data to write packs for")
+    checked = quality(month, f"packs-{flow_run.id or 'local'}")
+    summary = calculate(month)
+    publishable = [org for org in summary["orgs"] if org not in checked["blocked"]]
+    return report(month, None, publishable, True)
