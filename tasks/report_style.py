@@ -171,7 +171,8 @@ class Book:
         ws.set_margins(left=0.4, right=0.4, top=0.55, bottom=0.6)
         # A space after each font size: '&8' followed by a digit would read as a larger size.
         ws.set_footer(f"&L&8 {self._footer}&C&8 {name.replace('&', '&&')}, page &P of &N"
-                      "&R&8 Produced &D")
+                      # Written out, not Excel's &D: that prints in the viewer's locale (US order).
+                      f"&R&8 Produced {date.today():%d %B %Y}")
         self._extent[ws.name] = (0, 0)
         self.columns(ws, {0: 1.5})
         return ws
