@@ -1,0 +1,566 @@
+"""Alerts against a real SMTP server (aiosmtpd) and a real HTTP server for the Teams webhook,
+both on loopback: who hears, what they read, and that each variance goes exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import json
+import socket
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from synthetic import HIERARCHY, REPORT, load_all, synthetic_sources, write_synthetic
+
+from schemas.alert_rules import DEFAULT_RULES, AlertRules, AlertRulesError, Rule, load_rules
+from schemas.settings import Settings
+from tasks import alert as alert_module
+from tasks.alert import find_variances, send_alerts
+from tasks.calculate import calculate_month
+from tasks.notify import NotificationError, send_email
+
+PREVIOUS = "2024-07"
+
+FD_RXA = "fd.rxa@trust-a.nhs.test"
+OWNERS = pd.DataFrame([
+    ("trust", "RXA", "Finance Director RXA", FD_RXA),
+    ("clinical_group", "Surgical", "Surgical Group Lead", "surgical.lead@nhs.test"),
+    ("directorate", "Medicine", "Medicine Directorate Lead", "medicine.lead@nhs.test"),
+    ("service", "Cardiology", "Cardiology Service Lead", "cardiology.lead@nhs.test"),
+], columns=["level", "node", "name", "email"])
+
+# Fires for every node with an implied productivity: the routing is then all that decides.
+EVERY_NODE = AlertRules(rules=(Rule(
+    name="every_node", kind="below", metric="ip_cost", time_window="ytd",
+    thresholds={"trust": 100, "clinical_group": 100, "directorate": 100, "service": 100}),))
+
+
+# --- servers -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """A real SMTP server on loopback that keeps what it receives; can be stopped and
+    started again on the same port."""
+
+    def __init__(self, **smtp_options) -> None:
+        self.port = free_port()
+        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+        self._options = smtp_options
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def start(self) -> Mailbox:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port,
+                                      **self._options)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def by_recipient(self) -> dict[str, list[email.message.EmailMessage]]:
+        found: dict[str, list] = {}
+        for to, message in self.received:
+            for address in to:
+                found.setdefault(address, []).append(message)
+        return found
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+class Webhook:
+    """A Teams-like webhook: keeps the JSON posted, answers with `status`."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict] = []
+        self.status = 200
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if hook.status < 300:
+                    hook.posts.append(json.loads(body))
+                self.send_response(hook.status)
+                self.end_headers()
+                self.wfile.write(b"1" if hook.status < 300 else b"bad card")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook?sig=webhook-secret-sig"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook(monkeypatch):
+    for proxy in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+                  "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    hook = Webhook()
+    yield hook
+    hook.close()
+
+
+# --- data ----------------------------------------------------------------------------------
+
+def load_trusts(engine, settings, landing: Path) -> None:
+    """The synthetic two trusts with owners.csv; July and August 2024 calculated."""
+    write_synthetic(landing)
+    (landing / "reference" / "owners.csv").write_text(OWNERS.to_csv(index=False))
+    load_all(engine, settings, landing)
+    for month in (PREVIOUS, REPORT):
+        calculate_month(engine, settings, month)
+
+
+def scale_rxa_costs(engine, settings, landing: Path, factor: float) -> None:
+    """A corrected RXA ledger with every current-year amount scaled: it replaces RXA's
+    ledger slices; both months are recalculated."""
+    ledger = synthetic_sources(7)["ledger"]
+    rxa = ledger[ledger.org_code == "RXA"].copy()
+    current = rxa.period >= "2024"
+    rxa.loc[current, "amount"] = (rxa.loc[current, "amount"] * factor).round(2)
+    (landing / "ledger").mkdir(parents=True)
+    rxa.to_csv(landing / "ledger" / "RXA_ledger.csv", index=False)
+    load_all(engine, settings, landing)
+    for month in (PREVIOUS, REPORT):
+        calculate_month(engine, settings, month)
+
+
+@pytest.fixture(scope="module")
+def trusts_template(pg_server, template_db, tmp_path_factory) -> str:
+    """A database with the trusts loaded and calculated, once for the module (loading costs
+    a second or two a test)."""
+    name = f"alert_{uuid.uuid4().hex[:12]}"
+    admin = make_url(pg_server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}" template "{template_db}"')
+    url = make_url(pg_server).set(database=name).render_as_string(hide_password=False)
+    home = tmp_path_factory.mktemp("trusts")
+    eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    load_trusts(eng, Settings(database_url=url, home=home / ".prodpack",
+                              pseudonymisation_key="test-key", _env_file=None), home / "landing")
+    eng.dispose()
+    yield name
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def database_url(pg_server, trusts_template) -> str:
+    """Every test here starts from its own copy of the loaded trusts."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = make_url(pg_server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}" template "{trusts_template}"')
+    yield make_url(pg_server).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def with_smtp(settings, box: Mailbox, **changes):
+    secret = {k: SecretStr(v) for k, v in changes.items()
+              if k in ("smtp_password", "teams_webhook_url") and v is not None}
+    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": box.port,
+                                       "smtp_from": "prodpack@trust-a.nhs.test",
+                                       **changes, **secret})
+
+
+def logged(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text("select * from ops.alert_log order by alert_id"), conn)
+
+
+def expected_lead(org: str, level: str, node: str) -> str | None:
+    """Independent of the SQL: walk up synthetic.HIERARCHY to the first node with an owner."""
+    owner = {(r.level, r.node): r.email for r in OWNERS.itertuples()}
+    service = {s: (d, g) for _, s, d, g in HIERARCHY}
+    directorate = {d: g for _, _, d, g in HIERARCHY}
+    chain = [(level, node)]
+    if level == "service":
+        chain += [("directorate", service[node][0]), ("clinical_group", service[node][1])]
+    elif level == "directorate":
+        chain += [("clinical_group", directorate[node])]
+    chain.append(("trust", org))
+    return next((owner[step] for step in chain if step in owner), None)
+
+
+def send(engine, settings, box, blocked=(), rules=EVERY_NODE, dry_run=False, month=REPORT,
+         **changes):
+    return send_alerts(engine, with_smtp(settings, box, **changes), month, list(blocked),
+                       settings.reports_dir, dry_run=dry_run, rules=rules)
+
+
+# --- who hears -----------------------------------------------------------------------------
+
+def test_each_lead_gets_one_message_with_every_variance_of_their_nodes_falling_back_up(
+        engine, settings, mailbox):
+
+    summary = send(engine, settings, mailbox)
+
+    variances = find_variances(engine, EVERY_NODE, REPORT, [])
+    expected: dict[str, set] = {}
+    for v in variances:
+        lead = expected_lead(v.org_code, v.level, v.node)
+        if lead:
+            expected.setdefault(lead, set()).add((v.org_code, v.level, v.node))
+    # The fallback is exercised: Respiratory has no lead, Medicine's hears; Emergency and
+    # Urgent Care and Medical have none up to RXA's finance director; RXB's have nobody.
+    assert ("RXA", "service", "Respiratory") in expected["medicine.lead@nhs.test"]
+    assert {("RXA", "service", "Emergency"), ("RXA", "clinical_group", "Medical")} \
+        <= expected[FD_RXA]
+    assert ("RXB", "service", "Emergency") not in set().union(*expected.values())
+
+    received = mailbox.by_recipient()
+    assert set(received) == set(expected) <= set(OWNERS.email)
+    assert all(len(messages) == 1 for messages in received.values())
+    rows = logged(engine)
+    assert {lead: {(r.org_code, r.level, r.node) for r in rows[rows.recipient == lead]
+                   .itertuples()} for lead in expected} == expected
+    for lead, (message,) in received.items():
+        count = len(expected[lead])
+        assert message["Subject"].startswith(f"prodpack: {count} adverse variance")
+        assert message["Subject"].endswith("August 2024")
+        text = message.get_body(("plain",)).get_content()
+        assert text.count("Implied productivity on cost year to date is") == count
+        assert message.get_body(("html",)) is not None
+    assert {(u["org_code"], u["node"]) for u in summary["unrouted"]} >= {
+        ("RXB", "RXB"), ("RXB", "Emergency"), ("RXB", "Medical")}
+    assert [m["to"] for m in summary["sent"]] == sorted(expected)
+    assert (rows.email_status == "sent").all() and (rows.teams_status == "not_configured").all()
+
+
+def test_default_rules_tell_the_finance_director_of_a_trust_below_baseline_once(
+        engine, settings, tmp_path, mailbox):
+    # RXA's costs half as high again in real terms: its year-to-date IPc is clearly negative.
+    scale_rxa_costs(engine, settings, tmp_path / "landing", 1.5)
+    pack = settings.reports_dir / REPORT / f"productivity_pack_RXA_surgical_{REPORT}.xlsx"
+    pack.parent.mkdir(parents=True)
+    pack.write_bytes(b"a pack")
+
+    first = send(engine, settings, mailbox, rules=DEFAULT_RULES)
+
+    (fd_message,) = mailbox.by_recipient()[FD_RXA]
+    text = fd_message.get_body(("plain",)).get_content()
+    assert "1. RXA (trust), August 2024\r\n" in text   # SMTP line endings
+    assert "- Implied productivity on cost year to date is -" in text
+    assert "below the -2.0% threshold; trend: -" in text and "in July 2024" in text
+    assert "Figures year to date: IPc -" in text and "cost opportunity £" in text
+    assert f"executive_report_RXA_{REPORT}.xlsx" in text
+    surgical = mailbox.by_recipient()["surgical.lead@nhs.test"][0]
+    surgical_text = surgical.get_body(("plain",)).get_content()
+    assert str(pack) in surgical_text
+    assert "Services driving it (year to date): General Surgery" in surgical_text
+    assert set(mailbox.by_recipient()) <= set(OWNERS.email)
+    assert first["failed"] == [] and first["skipped_already_sent"] == 0
+
+    second = send(engine, settings, mailbox, rules=DEFAULT_RULES)
+
+    assert len(mailbox.received) == len(first["sent"])
+    assert second["sent"] == [] and second["failed"] == []
+    assert second["skipped_already_sent"] == len(logged(engine))
+
+
+# --- exactly once --------------------------------------------------------------------------
+
+def test_a_failed_send_is_kept_and_the_next_run_sends_exactly_it_once(
+        engine, settings, mailbox):
+    mailbox.stop()
+
+    down = send(engine, settings, mailbox, smtp_password="hunter2-not-for-logs",
+                smtp_user=None)
+
+    rows = logged(engine)
+    assert down["sent"] == [] and len(down["failed"]) == 4
+    assert (rows.email_status == "failed").all() and (rows.attempts == 1).all()
+    assert rows.last_error.str.contains("connect").all()
+    assert not rows.last_error.str.contains("hunter2").any()
+    assert rows.sent_at.isna().all()
+
+    mailbox.start()
+    up = send(engine, settings, mailbox)
+    again = send(engine, settings, mailbox)
+
+    assert sorted(m["to"] for m in up["sent"]) == sorted(m["to"] for m in down["failed"])
+    assert sorted(to for tos, _ in mailbox.received for to in tos) == \
+        sorted(m["to"] for m in down["failed"])
+    rows = logged(engine)
+    assert (rows.email_status == "sent").all() and (rows.attempts == 2).all()
+    assert rows.last_error.isna().all() and rows.sent_at.notna().all()
+    assert again["sent"] == [] and len(mailbox.received) == 4
+
+
+def test_rows_another_run_is_sending_are_skipped_and_last_months_failures_still_go(
+        engine, settings, mailbox, database_url):
+    mailbox.stop()
+    send(engine, settings, mailbox, month=PREVIOUS)
+    mailbox.start()
+    libpq = make_url(database_url).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as admin:
+        # Were the claim to wait for the other run's rows, fail rather than hang.
+        admin.execute(f'alter database "{make_url(database_url).database}"'
+                      " set lock_timeout = '5s'")
+    engine.dispose()
+    with psycopg.connect(libpq) as other_run:
+        # Another run is in the middle of sending July's alerts to RXA's finance director.
+        other_run.execute("select 1 from ops.alert_log where recipient = %s and period = %s"
+                          " for update", (FD_RXA, PREVIOUS))
+        send(engine, settings, mailbox)
+
+        (fd_message,) = mailbox.by_recipient()[FD_RXA]
+        fd_text = fd_message.get_body(("plain",)).get_content()
+        assert "August 2024" in fd_text and "July 2024\r\n" not in fd_text
+        others = [m for to, m in mailbox.received if to != [FD_RXA]]
+        assert {"July 2024", "August 2024"} <= {
+            line.rpartition(", ")[2] for m in others
+            for line in m.get_body(("plain",)).get_content().splitlines()}
+    # That run died without sending: its transaction rolled back, the next run sends them.
+    later = send(engine, settings, mailbox)
+
+    assert [m["to"] for m in later["sent"]] == [FD_RXA]
+    assert later["sent"][0]["subject"].endswith("July 2024")
+    assert (logged(engine).email_status == "sent").all()
+
+
+def test_an_unsent_variance_no_longer_found_is_withdrawn_not_sent(
+        engine, settings, mailbox):
+    mailbox.stop()
+    send(engine, settings, mailbox)
+    mailbox.start()
+    services_only = AlertRules(rules=(EVERY_NODE.rules[0].model_copy(
+        update={"thresholds": {"service": 100}}),))
+
+    summary = send(engine, settings, mailbox, rules=services_only)
+
+    rows = logged(engine)
+    assert summary["withdrawn"] == (rows.level != "service").sum() > 0
+    assert (rows[rows.level != "service"].email_status == "failed").all()
+    assert (rows[rows.level == "service"].email_status == "sent").all()
+    for _, message in mailbox.received:
+        assert "(trust)" not in message.get_body(("plain",)).get_content()
+
+
+def test_teams_gets_a_card_and_a_failed_post_is_retried_without_a_second_email(
+        engine, settings, mailbox, webhook):
+    webhook.status = 500
+
+    first = send(engine, settings, mailbox, teams_webhook_url=webhook.url)
+
+    rows = logged(engine)
+    assert (rows.email_status == "sent").all() and (rows.teams_status == "failed").all()
+    assert rows.last_error.str.contains("Teams webhook answered HTTP 500").all()
+    assert not rows.last_error.str.contains("webhook-secret-sig").any()
+    assert len(first["failed"]) == len(mailbox.received) == 4
+
+    webhook.status = 200
+    second = send(engine, settings, mailbox, teams_webhook_url=webhook.url)
+
+    assert len(mailbox.received) == 4
+    assert len(webhook.posts) == len(second["sent"]) == 4
+    assert {m["email"] for m in second["sent"]} == {None}
+    assert (logged(engine).teams_status == "sent").all()
+    card = webhook.posts[0]["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    blocks = card["content"]["body"]
+    assert blocks[0]["text"].startswith("prodpack: ")
+    assert blocks[2]["type"] == "FactSet" and blocks[2]["facts"]
+
+
+# --- what is not sent ----------------------------------------------------------------------
+
+def test_an_org_blocked_by_data_quality_gets_nothing_and_its_unsent_alerts_wait(
+        engine, settings, mailbox):
+
+    send(engine, settings, mailbox, blocked=["RXB"])
+
+    assert set(logged(engine).org_code) == {"RXA"}
+    assert all("RXB" not in m.get_body(("plain",)).get_content() for _, m in mailbox.received)
+
+    # RXB's August, found while it was publishable and not yet sent, waits while it is blocked.
+    mailbox.stop()
+    send(engine, settings, mailbox)
+    mailbox.start()
+    received = len(mailbox.received)
+    held = send(engine, settings, mailbox, blocked=["RXB"])
+
+    assert held["sent"] == [] and held["held_blocked"] > 0
+    assert len(mailbox.received) == received
+    rows = logged(engine)
+    assert (rows[rows.org_code == "RXB"].email_status == "failed").all()
+
+
+def test_dry_run_sends_nothing_writes_nothing_and_says_what_it_would_send(
+        engine, settings, mailbox):
+
+    dry = send(engine, settings, mailbox, dry_run=True)
+
+    assert mailbox.received == [] and logged(engine).empty
+    assert sorted(m["to"] for m in dry["would_send"]) == sorted(
+        {expected_lead(v.org_code, v.level, v.node) for v in
+         find_variances(engine, EVERY_NODE, REPORT, [])} - {None})
+    assert all(m["subject"].startswith("prodpack: ") and m["alerts"] > 0
+               for m in dry["would_send"])
+
+    real = send(engine, settings, mailbox)
+    assert [(m["to"], m["subject"]) for m in real["sent"]] == \
+        [(m["to"], m["subject"]) for m in dry["would_send"]]
+    assert send(engine, settings, mailbox, dry_run=True)["would_send"] == []
+
+
+def test_the_task_reads_settings_prints_and_publishes_an_artifact(
+        engine, settings, tmp_path, mailbox, prodpack_env, monkeypatch, capsys):
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text("replace_defaults: true\nrules:\n"
+                          "  - {name: every_node, kind: below, metric: ip_cost,"
+                          " time_window: ytd, thresholds: {service: 100}}\n")
+    monkeypatch.setenv("PRODPACK_ALERT_RULES_FILE", str(rules_file))
+    monkeypatch.setenv("PRODPACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PRODPACK_SMTP_PORT", str(mailbox.port))
+    artifacts = []
+    monkeypatch.setattr(alert_module, "create_table_artifact",
+                        lambda **kwargs: artifacts.append(kwargs))
+
+    summary = alert_module.alert.fn(REPORT, [], dry_run=False)
+
+    assert len(summary["sent"]) == len(mailbox.received) == 4
+    assert "sent to cardiology.lead@nhs.test: prodpack: 2 adverse variances in Cardiology" \
+        in capsys.readouterr().out
+    (artifact,) = artifacts
+    assert artifact["key"] == f"alerts-{REPORT}"
+    assert {row["to"] for row in artifact["table"]} >= {m["to"] for m in summary["sent"]}
+
+
+# --- configuration and the sending module --------------------------------------------------
+
+@pytest.mark.parametrize("content, problem", [
+    ("rules: [", "not valid YAML"),
+    ("rules:\n  - {name: ip_cost_ytd_below, thresholds: {ward: -0.1}}", "thresholds.ward"),
+    ("rules:\n  - {name: ip_cost_month_deterioration, thresholds: {trust: -0.03}}",
+     "cannot be negative"),
+    ("rules:\n  - {name: my_rule, thresholds: {trust: 0}}",
+     "is not a default rule, so it needs kind, time_window"),
+    ("rule: []", "unknown key(s) rule"),
+    ("rules:\n  - {name: cost_opportunity_ytd, metric: ip_cost}", "takes no metric"),
+])
+def test_an_invalid_rules_file_names_the_file_and_the_problem(tmp_path, content, problem):
+    path = tmp_path / "alert_rules.yaml"
+    path.write_text(content)
+    with pytest.raises(AlertRulesError) as raised:
+        load_rules(path)
+    assert str(path) in str(raised.value) and problem in str(raised.value)
+
+
+def test_a_rules_file_changes_defaults_by_name_and_adds_rules(tmp_path):
+    path = tmp_path / "alert_rules.json"
+    path.write_text(json.dumps({"rules": [
+        {"name": "ip_cost_ytd_below", "thresholds": {"service": -0.08, "trust": None}},
+        {"name": "ip_wte_ytd_below", "enabled": False},
+        {"name": "ip_cost_month_below", "kind": "below", "metric": "ip_cost",
+         "time_window": "month", "thresholds": {"trust": -0.1}}]}))
+
+    rules = load_rules(path).by_name()
+
+    assert rules["ip_cost_ytd_below"].levels() == {
+        "clinical_group": -0.02, "directorate": -0.02, "service": -0.08}
+    assert rules["ip_wte_ytd_below"].levels() == {}
+    assert rules["ip_cost_month_below"].levels() == {"trust": -0.1}
+    assert rules["cost_opportunity_ytd"] == DEFAULT_RULES.by_name()["cost_opportunity_ytd"]
+    with pytest.raises(AlertRulesError, match="no such file"):
+        load_rules(tmp_path / "missing.yaml")
+
+
+def test_send_email_needs_a_host():
+    settings = Settings(_env_file=None)
+    with pytest.raises(NotificationError, match="PRODPACK_SMTP_HOST is not set"):
+        send_email(settings, ["someone@nhs.test"], "subject", "text")
+
+
+def _self_signed(tmp_path: Path):
+    """A certificate for 127.0.0.1, trusted through SSL_CERT_FILE."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "prodpack test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_starttls_and_login(tmp_path, monkeypatch):
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        # handled=False: aiosmtpd then answers a failure with 535 itself.
+        return AuthResult(success=(auth_data.login, auth_data.password)
+                          == (b"prodpack", b"s3cret-pass"), handled=False)
+
+    box = Mailbox(tls_context=server_tls, require_starttls=True, authenticator=authenticate,
+                  auth_require_tls=True, auth_required=True).start()
+    try:
+        secure = with_smtp(Settings(_env_file=None), box, smtp_starttls=True, smtp_user="prodpack",
+                           smtp_password="s3cret-pass")
+        send_email(secure, ["fd@nhs.test"], "over TLS", "text", "<p>html</p>")
+        assert [to for to, _ in box.received] == [["fd@nhs.test"]]
+
+        wrong = secure.model_copy(update={"smtp_password": SecretStr("wrong-pass-xyz")})
+        with pytest.raises(NotificationError) as raised:
+            send_email(wrong, ["fd@nhs.test"], "over TLS", "text")
+        assert "login as prodpack" in str(raised.value)
+        assert "wrong-pass-xyz" not in str(raised.value)
+    finally:
+        box.stop()
