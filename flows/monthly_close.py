@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from pydantic import BaseModel, Field
 
 from flows.load import load_sources
@@ -96,7 +96,7 @@ def month_closed_by(scheduled: datetime) -> str:
 
 def scheduled_month() -> str | None:
     """A scheduled run closes its own month, however late it starts or often it is re-run."""
-    if flow_run.get_deployment_id() is None or flow_run.scheduled_start_time is None:
+    if deployment.id is None or flow_run.scheduled_start_time is None:
         return None
     return month_closed_by(flow_run.scheduled_start_time)
 
@@ -136,6 +136,10 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:
     print("\n".join(lines))
     create_markdown_artifact(key=f"monthly-close-{month}", markdown=_headline_markdown(month, lines, reports),
                              description=f"Headline figures of the monthly close for {month}")
+    if alerts.get("failed") and not parameters.dry_run:
+        platform_notice(settings, f"prodpack: {len(alerts['failed'])} alert message(s) for {month} not sent",
+                        "They are kept in ops.alert_log and retried by the next run.\n\n"
+                        + "\n".join(str(f) for f in alerts["failed"]))
     if blocked and not parameters.dry_run:
         platform_notice(settings, f"prodpack: the {month} close is blocked by data quality for "
                                   f"{', '.join(sorted(blocked))}",

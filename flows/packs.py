@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from prefect import flow
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
 from prodpack import db
 from schemas.settings import Settings
@@ -28,7 +28,7 @@ def last_quarter_end(year: int, month: int) -> str:
 def quarterly_packs(month: str | None = None) -> list[dict]:
     settings = Settings()
     eng = db.engine(settings)
-    if month is None and flow_run.scheduled_start_time is not None and flow_run.get_deployment_id():
+    if month is None and flow_run.scheduled_start_time is not None and deployment.id is not None:
         scheduled = flow_run.scheduled_start_time.astimezone(ZoneInfo("Europe/London"))
         month = last_quarter_end(scheduled.year, scheduled.month)
     month = month or latest_month_with_data(eng)

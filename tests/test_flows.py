@@ -45,7 +45,7 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
     # RXB's activity for June 2024 never arrived: every window of August needs it.
     write_synthetic(prodpack_env.landing_dir, drop=(("RXB", "activity", "2024-06"),))
 
-    status = main(["run", "--month", REPORT])
+    status = main(["run"])   # the month: the last with all three sources for some trust
 
     captured = capsys.readouterr()
     assert status == 3, captured.err
