@@ -602,6 +602,11 @@ def send_alerts(eng: Engine, settings: Settings, month: str, blocked_orgs: list[
         recipients = [r[0] for r in conn.execute(
             f"select distinct recipient from {table} where {_OUTSTANDING} order by 1",
             {"month": month, "blocked": blocked})]
+        if not dry_run and settings.smtp_host is None and settings.teams_webhook_url is None:
+            # Nowhere to send (the embedded demo, a new install): hold them pending, untried,
+            # rather than log a failure per recipient; they go once a channel is configured.
+            summary["held_unconfigured"] = len(recipients)
+            recipients = []
         for recipient in recipients:
             rows = _claim(conn, table, recipient, month, blocked)
             if not rows:
@@ -638,6 +643,10 @@ def summary_lines(summary: dict) -> list[str]:
     if summary["unrouted"]:
         lines.append(f"  {len(summary['unrouted'])} variance(s) have no lead in owners.csv at "
                      "their node or above: add one to send them")
+    if summary.get("held_unconfigured"):
+        lines.append(f"  messages for {summary['held_unconfigured']} recipient(s) held: neither "
+                     "PRODPACK_SMTP_HOST nor PRODPACK_TEAMS_WEBHOOK_URL is set; they are sent once "
+                     "one is (prodpack run --dry-run shows them)")
     if summary["held_blocked"]:
         lines.append(f"  {summary['held_blocked']} held back: data quality blocked the org")
     return lines

@@ -27,7 +27,7 @@ from synthetic import HIERARCHY, REPORT, load_all, synthetic_sources, write_synt
 from schemas.alert_rules import DEFAULT_RULES, AlertRules, AlertRulesError, Rule, load_rules
 from schemas.settings import Settings
 from tasks import alert as alert_module
-from tasks.alert import find_variances, send_alerts
+from tasks.alert import find_variances, send_alerts, summary_lines
 from tasks.calculate import calculate_month
 from tasks.notify import NotificationError, send_email
 
@@ -321,6 +321,21 @@ def test_a_failed_send_is_kept_and_the_next_run_sends_exactly_it_once(
     assert (rows.email_status == "sent").all() and (rows.attempts == 2).all()
     assert rows.last_error.isna().all() and rows.sent_at.notna().all()
     assert again["sent"] == [] and len(mailbox.received) == 4
+
+
+def test_with_nowhere_to_send_alerts_wait_untried_until_mail_is_configured(
+        engine, settings, mailbox):
+    unconfigured = settings.model_copy(update={"smtp_host": None, "teams_webhook_url": None})
+
+    held = send_alerts(engine, unconfigured, REPORT, [], settings.reports_dir, rules=EVERY_NODE)
+
+    rows = logged(engine)
+    assert held["sent"] == [] and held["failed"] == [] and held["held_unconfigured"] == 4
+    assert len(rows) > 0 and (rows.attempts == 0).all() and rows.sent_at.isna().all()
+    assert any("held" in line for line in summary_lines(held))
+
+    configured = send(engine, settings, mailbox)
+    assert len(configured["sent"]) == 4 and len(mailbox.received) == 4
 
 
 def test_rows_another_run_is_sending_are_skipped_and_last_months_failures_still_go(
