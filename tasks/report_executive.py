@@ -278,7 +278,7 @@ TABLE_COLUMNS = [  # header, mart column, window, format, width
 def clinical_groups_sheet(book: Book, data: OrgData) -> None:
     ws = book.sheet("Clinical groups")
     notes_col = 2 + len(TABLE_COLUMNS)
-    book.columns(ws, {1: 28, **{2 + i: c[-1] for i, c in enumerate(TABLE_COLUMNS)},
+    book.columns(ws, {1: 38, **{2 + i: c[-1] for i, c in enumerate(TABLE_COLUMNS)},
                       notes_col: 38})
     row = book.title(ws, f"Clinical groups and directorates — {data.month_label}",
                      f"{trust_title(data)} · year to date {data.span_label('ytd')} and the month, "

@@ -210,7 +210,7 @@ def directorate_sheet(book: Book, data: OrgData, group: str, directorate: dict) 
     name = directorate["node"]
     ws = book.sheet(name)
     notes_col = 2 + len(SERVICE_COLUMNS)
-    book.columns(ws, {1: 24, **{2 + i: c[-1] for i, c in enumerate(SERVICE_COLUMNS)},
+    book.columns(ws, {1: 34, **{2 + i: c[-1] for i, c in enumerate(SERVICE_COLUMNS)},
                       notes_col: 34})
     row = book.title(ws, f"{name} — services, {pack_title(data)}",
                      f"{trust_title(data)} · {group} · month, quarter {data.quarter} and year to "
