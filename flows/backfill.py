@@ -61,7 +61,8 @@ def _progress(eng, backfill_id: int, done: int, status: str = "running", message
 
 
 @flow(name="backfill", flow_run_name="backfill-{parameters.start}-to-{parameters.end}",
-      log_prints=True, on_failure=[notify_on_failure], on_crashed=[notify_on_failure])
+      log_prints=True, timeout_seconds=24 * 3600, on_failure=[notify_on_failure],
+      on_crashed=[notify_on_failure])
 def backfill(parameters: BackfillParameters) -> list[dict]:
     settings = Settings()
     eng = db.engine(settings)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow
 from prefect.runtime import deployment, flow_run
 
+from flows.platform import notify_on_failure
 from prodpack import db
 from schemas.settings import Settings
 from tasks.calculate import calculate, latest_month_with_data
@@ -24,7 +25,8 @@ def last_quarter_end(year: int, month: int) -> str:
     return f"{year}-{month:02d}"
 
 
-@flow(name="quarterly-packs", flow_run_name="quarterly-packs-{month}", log_prints=True)
+@flow(name="quarterly-packs", flow_run_name="quarterly-packs-{month}", log_prints=True,
+      timeout_seconds=3600, on_failure=[notify_on_failure], on_crashed=[notify_on_failure])
 def quarterly_packs(month: str | None = None) -> list[dict]:
     settings = Settings()
     eng = db.engine(settings)

@@ -666,7 +666,7 @@ def _artifact_rows(summary: dict) -> list[dict]:
 
 
 @task(name="alert", task_run_name="alert-{month}", retries=2, retry_delay_seconds=[10, 60],
-      retry_condition_fn=db.retry_transient)
+      retry_condition_fn=db.retry_transient, timeout_seconds=900)
 def alert(month: str, blocked_orgs: list[str], dry_run: bool = False,
           out: str | None = None) -> dict:
     """Send the month's adverse-variance alerts; a failed send is kept for the next run

@@ -119,7 +119,7 @@ def blocked_orgs(results: list[dict]) -> dict[str, list[str]]:
 
 
 @task(name="data-quality", task_run_name="data-quality-{report_month}", retries=2,
-      retry_delay_seconds=[5, 30])
+      retry_delay_seconds=[5, 30], retry_condition_fn=db.retry_transient, timeout_seconds=900)
 def quality(report_month: str, run_id: str) -> dict:
     """Run the checks; publish a table artifact; return the blocked orgs and the findings."""
     settings = Settings()

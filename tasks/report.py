@@ -451,7 +451,7 @@ def reports_markdown(month: str, written: list[dict], headlines: list[dict]) -> 
 
 
 @task(name="report", task_run_name="report-{month}", retries=1, retry_delay_seconds=[30],
-      retry_condition_fn=db.retry_transient)
+      retry_condition_fn=db.retry_transient, timeout_seconds=1800)
 def report(month: str, out: str | None, orgs: list[str], packs: bool | None) -> list[dict]:
     """Write the month's workbooks; publish their headline figures and links as an artifact."""
     settings = Settings()

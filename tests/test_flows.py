@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from servers import Mailbox
 from synthetic import CURRENT_MONTHS, REPORT, write_synthetic
 
 from prodpack.cli import main
@@ -38,10 +39,21 @@ def test_load_command_runs_the_load_flow_and_a_second_load_changes_nothing(
         assert conn.execute(sa.text("select count(*) from ops.load_log")).scalar() == 2
 
 
+@pytest.fixture
+def mailbox():
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
 def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
-        prefect_api, prodpack_env, engine, capsys, monkeypatch):
+        prefect_api, prodpack_env, engine, capsys, monkeypatch, mailbox):
     # The synthetic trusts book a lot to an unmapped cost centre: keep that a warning here.
     monkeypatch.setenv("PRODPACK_DQ_MATERIALITY_ERROR", "0.5")
+    monkeypatch.setenv("PRODPACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PRODPACK_SMTP_PORT", str(mailbox.port))
+    monkeypatch.setenv("PRODPACK_EXECUTIVE_RECIPIENTS", "board@trust.nhs.test, cfo@trust.nhs.test")
+    monkeypatch.setenv("PRODPACK_PLATFORM_RECIPIENTS", "platform@trust.nhs.test")
     # RXB's activity for June 2024 never arrived: every window of August needs it.
     write_synthetic(prodpack_env.landing_dir, drop=(("RXB", "activity", "2024-06"),))
 
@@ -63,6 +75,17 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
     assert ("RXB", "completeness") in {tuple(r) for r in failed}
     assert all(org == "RXB" for org, _ in failed)
     assert calculated == 5   # April to August: the year so far, for the month-by-month chart
+
+    mail = mailbox.by_recipient()
+    [report] = mail["board@trust.nhs.test"]
+    assert mail["cfo@trust.nhs.test"] == [report]
+    assert "RXA" in report["Subject"] and "RXB" not in report["Subject"]
+    [attachment] = list(report.iter_attachments())
+    assert attachment.get_filename() == f"executive_report_RXA_{REPORT}.xlsx"
+    assert attachment.get_content()[:2] == b"PK"   # an xlsx is a zip
+    assert report.get_body(("html",)) is not None
+    [notice] = mail["platform@trust.nhs.test"]
+    assert "blocked by data quality for RXB" in notice["Subject"]
 
 
 def test_backfill_calculates_every_month_and_records_itself(prefect_api, prodpack_env, engine,
