@@ -3,6 +3,10 @@
 Only contract columns leave this module. Everything else in an extract, personal columns
 above all, is never materialised: the CSV reader does not convert them, the XLSX and SQL
 readers drop them before a chunk is built.
+
+A chunk is an Arrow table of about `chunk_rows` rows, so memory is bounded by the chunk size
+whatever the file's size. The CSV reader hands over its columns dictionary-encoded (each distinct
+value once, and a small integer per row), the form tasks/validate.py works on.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from schemas.settings import SOURCES
@@ -27,7 +33,14 @@ from schemas.sources import FACT_MODELS, REFERENCE_MODELS, contract_columns
 
 FILE_TYPES = (".csv", ".xlsx")
 _HASH_BLOCK = 1 << 20
-_CSV_BLOCK = 32 << 20
+_CODED_TEXT = pa.dictionary(pa.int32(), pa.string())
+# Columns whose values are nearly all distinct: coding them in the reader only to merge the
+# blocks' dictionaries again costs more than coding the gathered chunk once.
+_MOSTLY_DISTINCT = frozenset({"amount", "assignment_number"})
+# Arrow's CSV reader reads up to 32 blocks ahead of the parser on a thread of its own, so its
+# memory is 32 blocks, not one: small blocks, gathered into chunks of chunk_rows rows, keep
+# that to 32 MB whatever the chunk size.
+_CSV_BLOCK = 1 << 20
 
 
 class FileRejected(Exception):
@@ -50,7 +63,7 @@ class SourceFile:
 class Chunk:
     """Rows of one input as text in contract columns, with their line numbers."""
 
-    frame: pd.DataFrame                                # contract columns + line_number
+    frame: pa.Table                                    # contract columns (text) + line_number
     bad_lines: list[tuple[int | None, str]] = field(default_factory=list)
 
 
@@ -156,7 +169,9 @@ def hash_and_encoding(path: Path, origin: str) -> tuple[str, str | None, FileRej
             digest.update(block)
             if not first:
                 first = block[:4]
-            if is_csv and utf8_ok:
+            # Plain ASCII (most extracts) is valid UTF-8 without decoding, unless a character
+            # began at the end of the block before.
+            if is_csv and utf8_ok and not (block.isascii() and not utf8.getstate()[0]):
                 try:
                     utf8.decode(block)
                 except UnicodeDecodeError:
@@ -211,22 +226,41 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _frame(rows: list[tuple], lines: list[int], positions: dict[int, str]) -> pd.DataFrame:
+def _frame(rows: list[tuple], lines: list[int], positions: dict[int, str]) -> pa.Table:
     columns = {
-        name: [cell_text(row[pos]) if pos < len(row) else "" for row in rows]
+        name: pa.array([cell_text(row[pos]) if pos < len(row) else "" for row in rows], pa.string())
         for pos, name in positions.items()
     }
-    frame = pd.DataFrame(columns, dtype=pd.ArrowDtype(pa.string()))
-    frame["line_number"] = pd.array(lines, dtype="int64")
-    return frame
+    return pa.table({**columns, "line_number": pa.array(lines, pa.int64())})
 
 
-def _drop_blank(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _blank(column: pa.ChunkedArray) -> pa.Array:
+    """Per row: the value is empty or only spaces (worked out once per distinct value)."""
+    array = column.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        blank = pc.equal(pc.utf8_trim_whitespace(array.dictionary), "").take(array.indices)
+    else:
+        blank = pc.equal(pc.utf8_trim_whitespace(array), "")
+    return pc.fill_null(blank, True)
+
+
+def _drop_blank(frame: pa.Table, columns: list[str]) -> pa.Table:
     """Lines with no value in any contract column are spacing, not rows."""
-    if frame.empty:
-        return frame
-    blank = (frame[columns].apply(lambda c: c.str.strip()) == "").all(axis=1)
-    return frame[~blank].reset_index(drop=True)
+    blank = None
+    for column in columns:
+        blank = _blank(frame[column]) if blank is None else pc.and_(blank, _blank(frame[column]))
+        if not pc.any(blank).as_py():   # usually settled by the first column
+            return frame
+    return frame if blank is None else frame.filter(pc.invert(blank))
+
+
+def _line_numbers(first: int, count: int, skipped: set[int]) -> np.ndarray:
+    """Line numbers of `count` parsed rows from line `first` on, around the skipped lines."""
+    ahead = [n for n in skipped if n >= first]
+    candidates = np.arange(first, first + count + len(ahead), dtype=np.int64)
+    if ahead:
+        candidates = candidates[~np.isin(candidates, ahead)]
+    return candidates[:count]
 
 
 def read_csv(
@@ -254,13 +288,14 @@ def read_csv(
             source_file.path,
             read_options=pacsv.ReadOptions(
                 skip_rows=1, column_names=names, encoding=encoding, use_threads=False,
-                block_size=max(1 << 20, min(_CSV_BLOCK, chunk_rows * 160)),
+                block_size=_CSV_BLOCK,
             ),
             # Blank lines come through as empty rows, so that line numbers stay right.
             parse_options=pacsv.ParseOptions(
                 ignore_empty_lines=False, invalid_row_handler=on_invalid_row),
             convert_options=pacsv.ConvertOptions(
-                column_types={names[p]: pa.string() for p in positions},
+                column_types={names[p]: pa.string() if name in _MOSTLY_DISTINCT else _CODED_TEXT
+                              for p, name in positions.items()},
                 include_columns=[names[p] for p in positions],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -269,23 +304,32 @@ def read_csv(
     except (pa.ArrowInvalid, UnicodeError) as err:
         raise FileRejected(f"{origin}: cannot be parsed as CSV ({err})") from None
     columns = list(positions.values())
-    rename = {names[p]: c for p, c in positions.items()}
+
+    def chunk(batches: list[pa.RecordBatch], lines: list[np.ndarray]) -> Chunk:
+        # One dictionary per column for the whole chunk: validation reads each value once.
+        frame = pa.Table.from_batches(batches).unify_dictionaries().combine_chunks()
+        frame = frame.rename_columns(columns).append_column("line_number", pa.array(np.concatenate(lines)))
+        reported = pending.copy()
+        pending.clear()
+        return Chunk(_drop_blank(frame, columns), reported)
 
     def chunks() -> Iterator[Chunk]:
         next_line = 2
+        batches: list[pa.RecordBatch] = []
+        lines: list[np.ndarray] = []
         try:
             for batch in reader:
                 # The parser skipped invalid rows: number the others around them.
-                lines = []
-                while len(lines) < batch.num_rows:
-                    if next_line not in skipped:
-                        lines.append(next_line)
-                    next_line += 1
-                frame = batch.to_pandas(types_mapper=pd.ArrowDtype).rename(columns=rename)
-                frame["line_number"] = pd.array(lines, dtype="int64")
-                reported = pending.copy()
-                pending.clear()
-                yield Chunk(_drop_blank(frame, columns), reported)
+                numbers = _line_numbers(next_line, batch.num_rows, skipped)
+                if len(numbers):
+                    next_line = int(numbers[-1]) + 1
+                batches.append(batch)
+                lines.append(numbers)
+                if sum(b.num_rows for b in batches) >= chunk_rows:
+                    yield chunk(batches, lines)
+                    batches, lines = [], []
+            if batches:
+                yield chunk(batches, lines)
             if pending:
                 yield Chunk(_frame([], [], positions), pending.copy())
         except (pa.ArrowInvalid, UnicodeError) as err:
@@ -368,9 +412,9 @@ def read_query(
     return columns, chunks()
 
 
-def csv_text(frame: pd.DataFrame) -> bytes:
-    """A frame as CSV bytes for COPY (pyarrow's writer: fast, and NULL as an empty field)."""
+def csv_text(frame: pa.Table | pd.DataFrame) -> bytes:
+    """A table as CSV bytes for COPY (pyarrow's writer: fast, and NULL as an empty field)."""
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     buffer = io.BytesIO()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
     pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     return buffer.getvalue()

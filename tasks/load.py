@@ -3,20 +3,31 @@
 A file is the truth for every (org, month) slice it contains: its rows go in, the slices'
 earlier rows go out, and the load log records the accounting, all in one transaction, so a
 failed load leaves the database as it was. The same bytes twice is a no-op.
+
+A fact file streams through in chunks: while PostgreSQL stores chunk n (COPY on a thread of
+its own), this thread reads and validates chunk n+1, so a load takes about as long as the
+slower of the two rather than their sum, and memory holds a few chunks whatever the file's size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
+import queue
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 import psycopg
-import sqlalchemy as sa
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from prefect import task
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
@@ -82,20 +93,52 @@ def _finish_log(eng: Engine, load_id: int, status: str, message: str) -> None:
             [status, message[:2000], load_id])
 
 
-def _copy(conn: psycopg.Connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
-    if frame.empty:
+def _copy(conn: psycopg.Connection, table: str, columns: list[str], data: bytes,
+          form: str = "csv") -> None:
+    if not data:
         return
-    with conn.cursor().copy(
-        f"copy {table} ({', '.join(columns)}) from stdin (format csv)"
-    ) as copy:
-        copy.write(csv_text(frame[columns]))
+    with conn.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin (format {form})") as copy:
+        copy.write(memoryview(data))    # psycopg sends it in slices; a view spares the copies
 
 
-def _quarantine(conn: psycopg.Connection, load_id: int, rejects: pd.DataFrame) -> None:
+# Characters COPY's text format gives a meaning to, and a quote, which the Arrow writer refuses
+# to leave unquoted; escaped, each stands for itself (\042 is an octal escape for the quote).
+_SPECIAL = r'[\\\t\n\r"]'
+_ESCAPES = [("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"), ('"', "\\042")]
+
+
+def _escaped(values: pa.Array) -> pa.Array:
+    if not pc.any(pc.match_substring_regex(values, _SPECIAL)).as_py():
+        return values
+    for char, escape in _ESCAPES:
+        values = pc.replace_substring(values, char, escape)
+    return values
+
+
+def copy_text(table: pa.Table) -> bytes:
+    """Rows in COPY's text format, which PostgreSQL parses with less CPU than CSV (nothing is
+    quoted): 3.2 s against 3.6 to 4.1 s for a large trust's year of activity."""
+    columns = []
+    for column in table.columns:
+        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if pa.types.is_dictionary(column.type):     # escape each distinct value once
+            column = _escaped(column.dictionary).take(column.indices)
+        elif pa.types.is_string(column.type):
+            column = _escaped(column)
+        columns.append(column)
+    buffer = io.BytesIO()
+    pacsv.write_csv(pa.table(columns, names=table.column_names), buffer, pacsv.WriteOptions(
+        include_header=False, delimiter="\t", null_string="\\N", quoting_style="none"))
+    return buffer.getvalue()
+
+
+_QUARANTINE_COLUMNS = ["load_id", "line_number", "raw_row", "reason"]
+
+
+def _quarantine_csv(load_id: int, rejects: pd.DataFrame) -> bytes:
     if rejects.empty:
-        return
-    frame = rejects.assign(load_id=load_id)
-    _copy(conn, "ops.quarantine", ["load_id", "line_number", "raw_row", "reason"], frame)
+        return b""
+    return csv_text(rejects.assign(load_id=load_id)[_QUARANTINE_COLUMNS])
 
 
 def _parser_rejects(chunk: Chunk) -> pd.DataFrame:
@@ -104,6 +147,50 @@ def _parser_rejects(chunk: Chunk) -> pd.DataFrame:
         "raw_row": pd.Series([None] * len(chunk.bad_lines), dtype=object),
         "reason": [r for _, r in chunk.bad_lines],
     })
+
+
+class _CopyWriter:
+    """COPYs chunks on a thread of its own, one chunk behind the reader.
+
+    psycopg waits on the server without holding the GIL, so the reading thread validates the
+    next chunk while PostgreSQL parses this one. The queue holds one chunk: memory stays at a
+    few chunks, and a reader faster than the server waits for it. The connection belongs to
+    the writer until the `with` block ends; an error on either side stops both and is raised.
+    """
+
+    def __init__(self, conn: psycopg.Connection):
+        self._conn = conn
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._thread = threading.Thread(target=self._run, name="prodpack-copy", daemon=True)
+
+    def __enter__(self) -> "_CopyWriter":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while (copies := self._queue.get()) is not None:
+            # After an error on either side the transaction is lost: drain without writing.
+            if self._error is None and not self._abandoned:
+                try:
+                    for copy in copies:
+                        _copy(self._conn, *copy)
+                except BaseException as err:
+                    self._error = err
+
+    def write(self, *copies: tuple[str, list[str], bytes, str]) -> None:
+        """Queue (table, columns, data, format) COPYs; raise the writer's error, if any."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(copies)
+
+    def __exit__(self, kind, error, trace) -> None:
+        self._abandoned = error is not None
+        self._queue.put(None)
+        self._thread.join()
+        if error is None and self._error is not None:
+            raise self._error
 
 
 # --- facts ---------------------------------------------------------------------------------
@@ -117,33 +204,60 @@ def _load_facts(
     read_seconds = 0.0
     controls = []
     columns = ["load_id", *RAW_COLUMNS[source]]
-    started = time.perf_counter()
-    for chunk in chunks:
-        validated = validate_chunk(source, chunk.frame, context)
-        read_seconds += time.perf_counter() - started
-        _copy(conn, f"raw.{source}", columns, validated.rows.assign(load_id=load_id))
-        rejects = pd.concat([validated.rejects, _parser_rejects(chunk)], ignore_index=True)
-        _quarantine(conn, load_id, rejects)
-        loaded += len(validated.rows)
-        quarantined += len(rejects)
-        controls.append(validated.control)
+    with _CopyWriter(conn) as writer:
         started = time.perf_counter()
-    read_seconds += time.perf_counter() - started
+        for chunk in chunks:
+            validated = validate_chunk(source, chunk.frame, context)
+            rows = validated.table
+            rows = rows.add_column(0, "load_id", pa.array(np.full(rows.num_rows, load_id, np.int64)))
+            rejects = pd.concat([validated.rejects, _parser_rejects(chunk)], ignore_index=True)
+            data, rejected = copy_text(rows), _quarantine_csv(load_id, rejects)
+            loaded += rows.num_rows
+            quarantined += len(rejects)
+            controls.append(validated.control)
+            read_seconds += time.perf_counter() - started
+            writer.write((f"raw.{source}", columns, data, "text"),
+                         ("ops.quarantine", _QUARANTINE_COLUMNS, rejected, "csv"))
+            started = time.perf_counter()
+        read_seconds += time.perf_counter() - started
 
     slices = (pd.concat(controls).groupby(["org_code", "period"], as_index=False).sum()
               if controls else pd.DataFrame(columns=["org_code", "period", "rows_loaded", "control_total"]))
     if not slices.empty:
         orgs, periods = slices["org_code"].tolist(), slices["period"].tolist()
-        conn.execute(
-            f"delete from raw.{source} r using unnest(%s::text[], %s::date[]) s(org_code, period)"
-            " where r.org_code = s.org_code and r.period = s.period and r.load_id <> %s",
-            [orgs, periods, load_id])
+        # Loads that share an (org, source) take turns from here to commit, so each sees the
+        # other's rows and replaces them; other trusts' loads (a region's flow runs) go on in
+        # parallel. Locks are taken in one order, so two loads cannot wait for each other.
+        for org in sorted(set(orgs)):
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}-{org}"])
+        _delete_replaced(conn, load_id, source, orgs, periods)
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into ops.load_slice (load_id, org_code, period, rows_loaded, control_total)"
                 " values (%s, %s, %s, %s, %s)",
                 [(load_id, o, p, int(n), str(t)) for o, p, n, t in slices.itertuples(index=False)])
     return loaded, quarantined, read_seconds
+
+
+def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
+                     orgs: list[str], periods: list[str]) -> None:
+    """Delete the earlier rows of the slices this load replaces.
+
+    Every raw row was loaded with its (load, org, month) recorded in ops.load_slice in the same
+    transaction, so the slice log names the loads whose rows can be in these slices. A month
+    loaded for the first time (the usual monthly close) deletes nothing and reads nothing; a
+    correction reads only the earlier loads' rows, found through the BRIN index on load_id.
+    """
+    earlier = [row[0] for row in conn.execute(
+        "select distinct s.load_id from ops.load_slice s join ops.load_log l using (load_id)"
+        " join unnest(%s::text[], %s::date[]) f(org_code, period) using (org_code, period)"
+        " where l.source = %s and s.load_id <> %s order by 1",
+        [orgs, periods, source, load_id])]
+    for previous in earlier:
+        conn.execute(
+            f"delete from raw.{source} r using unnest(%s::text[], %s::date[]) s(org_code, period)"
+            " where r.load_id = %s and r.org_code = s.org_code and r.period = s.period",
+            [orgs, periods, previous])
 
 
 # --- reference data --------------------------------------------------------------------------
@@ -159,9 +273,9 @@ def _load_reference(
     seen: dict[tuple, int] = {}
     for chunk in chunks:
         rejects += [(n, None, r) for n, r in chunk.bad_lines]
-        for record in chunk.frame.astype(object).to_dict("records"):
+        for record in chunk.frame.to_pylist():
             line = int(record.pop("line_number"))
-            raw_row = pd.Series(record).to_json(force_ascii=False)
+            raw_row = json.dumps(record, ensure_ascii=False)
             try:
                 row = model.model_validate(record).model_dump()
             except ValidationError as err:
@@ -186,8 +300,9 @@ def _load_reference(
                      [sorted({row[scope] for row in valid})])
     if valid:
         frame = pd.DataFrame(valid).assign(load_id=load_id)
-        _copy(conn, table, list(frame.columns), frame)
-    _quarantine(conn, load_id, pd.DataFrame(rejects, columns=["line_number", "raw_row", "reason"]))
+        _copy(conn, table, list(frame.columns), csv_text(frame))
+    _copy(conn, "ops.quarantine", _QUARANTINE_COLUMNS, _quarantine_csv(
+        load_id, pd.DataFrame(rejects, columns=["line_number", "raw_row", "reason"])))
     return len(valid), len(rejects), read_seconds
 
 
@@ -202,10 +317,10 @@ def _run_load(
     write_started = time.perf_counter()
     try:
         with db.psycopg_connection(eng) as conn:
-            # One load per source at a time: slices must not be replaced concurrently.
-            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}"])
             columns, chunks = open_input()
             if source not in RAW_COLUMNS:
+                # One load of a reference table at a time: it is replaced, not appended to.
+                conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}"])
                 loaded, quarantined, read_seconds = _load_reference(conn, load_id, source, chunks)
             else:
                 context = ValidationContext(

@@ -1,8 +1,15 @@
 """Validate fact rows a whole column at a time: the rules of schemas/sources.py, at COPY speed.
 
 A chunk of text columns goes in; out come the valid rows as canonical text ready for COPY
-into raw (PostgreSQL does the final typing) and the rejected rows with every reason that
-applies. Duplicate assignments are found across chunks with a set of keys already seen.
+into raw (PostgreSQL does the final typing), the rejected rows with every reason that
+applies, and the control totals of each (org, month) slice. Duplicate assignments are found
+across chunks with a set of keys already seen.
+
+Rules run over a column's distinct values, not over its rows. A large trust's year holds
+millions of activity rows but a few dozen months, PODs and specialties, so a rule costs
+about the same for a thousand rows as for a million; its verdict reaches the rows through
+each row's code (the position of its value among the distinct ones). Rules that read several
+columns run over the distinct combinations of those columns.
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,52 +53,134 @@ class ValidationContext:
 
 @dataclass
 class Validated:
-    rows: pd.DataFrame        # RAW_COLUMNS of the source, canonical text, nulls as <NA>
+    table: pa.Table           # RAW_COLUMNS of the source, canonical text (coded), nulls as null
     rejects: pd.DataFrame     # line_number, raw_row (JSON text), reason
     control: pd.DataFrame     # org_code, period, rows_loaded, control_total
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The valid rows as a DataFrame (the loader COPYs `table` itself)."""
+        decoded = {name: column.cast(column.type.value_type) if pa.types.is_dictionary(column.type)
+                   else column for name, column in zip(self.table.column_names, self.table.columns)}
+        return pa.table(decoded).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A column as its distinct values (or what a rule made of them) and each row's code."""
+
+    values: pd.Series         # positional index 0..k-1
+    codes: np.ndarray         # per row: the position of the row's value in `values`
+
+    def map(self, rule: Callable[[pd.Series], pd.Series]) -> _Column:
+        return _Column(rule(self.values), self.codes)
+
+    def holds(self, na: bool = False) -> np.ndarray:
+        """A boolean column's verdict per row, NA read as `na`."""
+        return self.values.fillna(na).astype(bool).to_numpy()[self.codes]
+
+    def at(self, rows: np.ndarray) -> pd.Series:
+        return self.values.take(self.codes[rows]).reset_index(drop=True)
+
+    def arrow(self, rows: np.ndarray) -> pa.DictionaryArray:
+        """The given rows' values, NA as null, still coded: whoever writes them out can
+        prepare each distinct value once."""
+        return pa.DictionaryArray.from_arrays(
+            pa.array(self.codes[rows].astype(np.int32, copy=False)), _arrow(self.values))
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values.astype(TEXT).array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _aligned(*columns: _Column) -> list[_Column]:
+    """The columns over their distinct combinations, so that one rule can read them together."""
+    combined = np.zeros(len(columns[0].codes), dtype=np.int64)
+    for column in columns:
+        # Codes stay below the row count, so the pairing cannot overflow.
+        combined, _ = pd.factorize(combined * len(column.values) + column.codes)
+    example = np.empty(combined.max(initial=-1) + 1, dtype=np.intp)
+    example[combined] = np.arange(len(combined))   # any row of a combination stands for it
+    return [_Column(c.values.take(c.codes[example]).reset_index(drop=True), combined)
+            for c in columns]
+
+
+class _Chunk:
+    """A chunk's columns, each trimmed once and kept as distinct values and codes."""
+
+    def __init__(self, table: pa.Table):
+        self.table = table
+        self.rows = table.num_rows
+        self._columns: dict[str, _Column] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.table.column_names
+
+    def text(self, name: str) -> _Column:
+        """A column's values trimmed; a column the input lacks reads as blank."""
+        if name not in self._columns:
+            self._columns[name] = self._read(name).map(lambda v: v.str.strip())
+        return self._columns[name]
+
+    def _read(self, name: str) -> _Column:
+        if name not in self:
+            return _Column(pd.Series([""], dtype=TEXT), np.zeros(self.rows, dtype=np.intp))
+        array = self.table[name]
+        if array.num_chunks == 1 and pa.types.is_dictionary(array.type):
+            array = array.chunk(0)
+        else:   # the XLSX and SQL readers and tests hand over plain text
+            array = pc.dictionary_encode(array.cast(pa.string()).combine_chunks())
+        values = array.dictionary.cast(pa.string()).to_pandas(types_mapper=pd.ArrowDtype)
+        if array.null_count:    # a missing value reads as blank, like an empty cell
+            values = pd.concat([values, pd.Series([""], dtype=TEXT)], ignore_index=True)
+        codes = pc.fill_null(array.indices, len(values) - 1).to_numpy(zero_copy_only=False)
+        return _Column(values.fillna(""), codes)
 
 
 class _Quoted(NamedTuple):
     """A column to show, quoted and cut short, in a rejection message."""
 
-    values: pd.Series
+    values: _Column
 
 
 class _Reasons:
     """Collects failure messages per row; a row may fail several rules."""
 
-    def __init__(self, index: pd.Index):
-        self.index = index
+    def __init__(self) -> None:
         self.found: list[pd.Series] = []
 
-    def add(self, failed: pd.Series, *message: str | pd.Series | _Quoted) -> None:
-        """Record a message, built from text and column parts, for the rows that failed."""
-        failed = failed.fillna(True).astype(bool).to_numpy()
-        if not failed.any():
+    def add(self, failed: _Column | np.ndarray, *message: str | _Column | _Quoted) -> None:
+        """Record a message, built from text and column parts, for the rows that failed.
+
+        `failed` is a boolean column (NA counts as failed) or a boolean per row."""
+        if isinstance(failed, _Column):
+            if not failed.values.fillna(True).astype(bool).any():
+                return      # the usual case, settled without touching the rows
+            failed = failed.holds(na=True)
+        rows = np.flatnonzero(failed)
+        if not len(rows):
             return
         # Messages are built for the failed rows only: a valid file pays nothing for them.
-        text = pd.Series("", index=self.index[failed], dtype=object)
+        text = np.full(len(rows), "", dtype=object)
         for part in message:
             if isinstance(part, _Quoted):
-                text = text + [f"'{v[:40]}'" for v in part.values[failed].astype(object).fillna("")]
-            elif isinstance(part, pd.Series):
-                text = text + part[failed].astype(object).fillna("").to_numpy()
+                shown = part.values.at(rows).astype(object).fillna("")
+                text = text + np.array([f"'{v[:40]}'" for v in shown], dtype=object)
+            elif isinstance(part, _Column):
+                text = text + part.at(rows).astype(object).fillna("").to_numpy()
             else:
                 text = text + part
-        self.found.append(text)
+        self.found.append(pd.Series(text, index=rows))
 
     def joined(self) -> pd.Series:
         if not self.found:
-            return pd.Series([], dtype=object)
+            return pd.Series([], dtype=object, index=pd.Index([], dtype=np.intp))
         every = pd.concat(self.found)
         return every.groupby(level=0, sort=True).agg("; ".join)
 
 
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column in frame:
-        return frame[column].astype(TEXT).fillna("").str.strip()
-    return pd.Series("", index=frame.index, dtype=TEXT)
-
+# --- rules over distinct values ------------------------------------------------------------
 
 def _number(values: pd.Series) -> pd.Series:
     """Text as nullable floats (NA where it is not a number), for range checks and arithmetic."""
@@ -103,21 +193,24 @@ def _null_if_blank(values: pd.Series) -> pd.Series:
 
 
 def _decimal(values: pd.Series, ok: pd.Series) -> pa.Array:
-    """Text known to be decimal (where ok) as decimal128; other rows read as 0."""
+    """Text known to be decimal (where ok) as decimal128; other values read as 0."""
     safe = values.where(ok.fillna(False).astype(bool), "0").astype(TEXT)
-    return pc.cast(pa.array(safe.array), pa.decimal128(38, 6))
+    return pc.cast(_arrow(safe), pa.decimal128(38, 6))
 
 
-def _whole_numbers(values: pd.Series, column: str, reasons: _Reasons, *, minimum: int,
-                   default: int | None = None) -> pd.Series:
-    blank = values == ""
-    whole = values.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)
-    reasons.add(~blank & ~whole, f"{column} ", _Quoted(values), " is not a whole number")
-    number = _number(values.where(whole))
-    reasons.add(whole & (number < minimum), f"{column} ", _Quoted(values), f" is below {minimum}")
+def _whole_numbers(values: _Column, column: str, reasons: _Reasons, *, minimum: int,
+                   default: int | None = None) -> _Column:
+    text = values.values
+    blank = text == ""
+    whole = text.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)
+    reasons.add(values.map(lambda _: ~blank & ~whole), f"{column} ", _Quoted(values),
+                " is not a whole number")
+    number = _number(text.where(whole))
+    reasons.add(values.map(lambda _: whole & (number < minimum)), f"{column} ", _Quoted(values),
+                f" is below {minimum}")
     if default is not None:
         number = number.where(~blank, default)
-    return number.astype("Int64").astype(TEXT)
+    return values.map(lambda _: number.astype("Int64").astype(TEXT))
 
 
 def _month_start(year: pd.Series, month: pd.Series) -> pd.Series:
@@ -126,9 +219,19 @@ def _month_start(year: pd.Series, month: pd.Series) -> pd.Series:
     return (text + "-01").where(year.notna() & month.notna())
 
 
-def _periods(frame: pd.DataFrame, reasons: _Reasons, declared: frozenset[date] | None) -> pd.Series:
+def _periods(chunk: _Chunk, reasons: _Reasons, declared: frozenset[date] | None) -> _Column:
     """Canonical YYYY-MM-01 text from `period`, or from financial year and period."""
-    text = _text(frame, "period")
+    has_financial = "financial_year" in chunk
+    if has_financial:
+        period, fy_column, fp_column = _aligned(
+            chunk.text("period"), chunk.text("financial_year"), chunk.text("financial_period"))
+    else:
+        period = chunk.text("period")
+
+    def on(values: pd.Series) -> _Column:
+        return _Column(values, period.codes)
+
+    text = period.values
     plain = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False)
     year, month = _number(text.str.slice(0, 4).where(plain)), _number(text.str.slice(5, 7).where(plain))
     other = (text != "") & ~plain
@@ -138,200 +241,254 @@ def _periods(frame: pd.DataFrame, reasons: _Reasons, declared: frozenset[date] |
         month = month.where(plain, _number(parts[1]))
     month = month.where(month.between(1, 12))
     result = _month_start(year, month)
-    reasons.add((text != "") & result.isna(), "period ", _Quoted(text), " is not a month YYYY-MM")
+    reasons.add(on((text != "") & result.isna()), "period ", _Quoted(period), " is not a month YYYY-MM")
 
     missing = text == ""
-    if "financial_year" in frame:
-        fy, fp = _text(frame, "financial_year"), _text(frame, "financial_period")
+    if has_financial:
+        fy, fp = fy_column.values, fp_column.values
         fy_parts = fy.str.extract(f"^{contract.FINANCIAL_YEAR}$")
         start, end = (_number(fy_parts[i]) for i in (0, 1))
         start = start.where((start + 1) % 100 == end)
         fin_month = _number(fp.where(fp.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)))
         fin_month = fin_month.where(fin_month.between(1, 12))
         from_financial = _month_start(start + (fin_month > 9), (fin_month + 2) % 12 + 1)
-        reasons.add(missing & (fy != "") & start.isna(),
-                    "financial_year ", _Quoted(fy), " is not like 2024/25")
-        reasons.add(missing & (fp != "") & fin_month.isna(),
-                    "financial_period ", _Quoted(fp), " is not 1..12")
-        reasons.add(missing & ((fy == "") | (fp == "")), "period is missing")
+        reasons.add(on(missing & (fy != "") & start.isna()),
+                    "financial_year ", _Quoted(fy_column), " is not like 2024/25")
+        reasons.add(on(missing & (fp != "") & fin_month.isna()),
+                    "financial_period ", _Quoted(fp_column), " is not 1..12")
+        reasons.add(on(missing & ((fy == "") | (fp == ""))), "period is missing")
         result = result.mask(missing, from_financial)
     else:
-        reasons.add(missing, "period is missing")
+        reasons.add(on(missing), "period is missing")
 
     if declared:
         allowed = sorted(m.isoformat() for m in declared)
         outside = result.notna() & ~result.isin(allowed)
         span = allowed[0][:7] if len(allowed) == 1 else f"{allowed[0][:7]} to {allowed[-1][:7]}"
-        reasons.add(outside, "period ", result.str.slice(0, 7),
+        reasons.add(on(outside), "period ", on(result.str.slice(0, 7)),
                     f" is outside the months this file declares ({span})")
-    return result
+    return on(result)
 
 
-def _org_codes(frame: pd.DataFrame, reasons: _Reasons) -> pd.Series:
-    org = _text(frame, "org_code").str.upper()
-    reasons.add(org == "", "org_code is missing")
-    reasons.add((org != "") & ~org.str.fullmatch(contract.ORG_CODE).fillna(False),
+def _org_codes(chunk: _Chunk, reasons: _Reasons) -> _Column:
+    org = chunk.text("org_code").map(lambda v: v.str.upper())
+    reasons.add(org.map(lambda v: v == ""), "org_code is missing")
+    reasons.add(org.map(lambda v: (v != "") & ~v.str.fullmatch(contract.ORG_CODE).fillna(False)),
                 "org_code ", _Quoted(org), " is not an ODS code")
     return org
 
 
-def _required(frame: pd.DataFrame, column: str, reasons: _Reasons) -> pd.Series:
-    values = _text(frame, column)
-    reasons.add(values == "", f"{column} is missing")
+def _required(chunk: _Chunk, column: str, reasons: _Reasons) -> _Column:
+    values = chunk.text(column)
+    reasons.add(values.map(lambda v: v == ""), f"{column} is missing")
     return values
 
 
-def _money(values: pd.Series, reasons: _Reasons) -> pd.Series:
+# A sum with at most a minus sign and a pound sign before its digits: how most ledgers spell
+# money. Such text is canonical once the £ and the thousands commas are gone.
+_PLAIN_MONEY = r"(?:-£?|£-?)?(?:\d[\d,]*(?:\.\d*)?|\.\d+)"
+
+
+def _money(amount: _Column, reasons: _Reasons) -> _Column:
     """£1,234.50, (1,234.50) and -1234.5 as plain decimal text."""
-    bracketed = values.str.startswith("(") & values.str.endswith(")")
-    bare = values.str.replace(r"[£,\s()]", "", regex=True)
-    negative = bracketed | bare.str.startswith("-")
-    digits = bare.str.lstrip("-")
-    well_formed = (
-        values.str.fullmatch(contract.MONEY).fillna(False)
-        & (values.str.count(r"\(") == values.str.count(r"\)"))
-        & (bracketed.astype(int) + values.str.count("-") <= 1)
-        & digits.str.fullmatch(r"\d+(\.\d*)?|\.\d+").fillna(False)
-    )
-    reasons.add(values == "", "amount is missing")
-    reasons.add((values != "") & ~well_formed, "amount ", _Quoted(values), " is not a sum of money")
-    return (negative.map({True: "-", False: ""}).astype(TEXT) + digits).where(well_formed)
+    values = amount.values
+    # Amounts are nearly all distinct, so this rule meets every row: plain spellings take
+    # two literal replacements, and only the rest (brackets, spaces, errors) the full rule.
+    plain = values.str.fullmatch(_PLAIN_MONEY).fillna(False)
+    canonical = values.str.replace("£", "", regex=False).str.replace(",", "", regex=False).where(plain)
+    well_formed = plain.copy()
+    rest = ~plain & (values != "")
+    if rest.any():
+        other = values[rest]
+        bracketed = other.str.startswith("(") & other.str.endswith(")")
+        bare = other.str.replace(r"[£,\s()]", "", regex=True)
+        negative = bracketed | bare.str.startswith("-")
+        digits = bare.str.lstrip("-")
+        other_formed = (
+            other.str.fullmatch(contract.MONEY).fillna(False)
+            & (other.str.count(r"\(") == other.str.count(r"\)"))
+            & (bracketed.astype(int) + other.str.count("-") <= 1)
+            & digits.str.fullmatch(r"\d+(\.\d*)?|\.\d+").fillna(False)
+        )
+        well_formed[rest] = other_formed
+        canonical[rest] = (negative.map({True: "-", False: ""}).astype(TEXT) + digits).where(other_formed)
+    reasons.add(amount.map(lambda v: v == ""), "amount is missing")
+    reasons.add(amount.map(lambda v: (v != "") & ~well_formed), "amount ", _Quoted(amount),
+                " is not a sum of money")
+    return amount.map(lambda _: canonical)
 
 
-def _ledger(frame: pd.DataFrame, reasons: _Reasons, context: ValidationContext) -> pd.DataFrame:
-    return pd.DataFrame({
-        "org_code": _org_codes(frame, reasons),
-        "period": _periods(frame, reasons, context.declared_months),
-        "cost_centre": _required(frame, "cost_centre", reasons),
-        "subjective_code": _required(frame, "subjective_code", reasons),
-        "amount": _money(_text(frame, "amount"), reasons),
-        "description": _null_if_blank(_text(frame, "description")),
-    })
+# --- sources -------------------------------------------------------------------------------
+
+def _ledger(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> dict[str, _Column]:
+    return {
+        "org_code": _org_codes(chunk, reasons),
+        "period": _periods(chunk, reasons, context.declared_months),
+        "cost_centre": _required(chunk, "cost_centre", reasons),
+        "subjective_code": _required(chunk, "subjective_code", reasons),
+        "amount": _money(chunk.text("amount"), reasons),
+        "description": chunk.text("description").map(_null_if_blank),
+    }
 
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     """Keyed hash of an identifier: stable for one key, useless without it."""
-    unique = values.dropna().unique()
-    hashed = {v: hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in unique}
-    return values.map(hashed).astype(TEXT)
+    hashed = [None if v is None else hmac.digest(key, v.encode(), hashlib.sha256).hex()[:32]
+              for v in _arrow(values).to_pylist()]
+    return pd.Series(pd.array(hashed, dtype=TEXT), index=values.index)
 
 
-def _workforce(frame: pd.DataFrame, reasons: _Reasons, context: ValidationContext) -> pd.DataFrame:
-    org = _org_codes(frame, reasons)
-    period = _periods(frame, reasons, context.declared_months)
-    assignment = _required(frame, "assignment_number", reasons)
-    key = pseudonymise(_null_if_blank(assignment), context.assignment_key)
+def _duplicates(org: _Column, period: _Column, key: _Column, context: ValidationContext) -> np.ndarray:
+    """Per row: the assignment already appeared for its org and month, in this chunk or before.
+
+    The first occurrence stands; later ones are the duplicates."""
+    org, period, key = _aligned(org, period, key)
+    slice_key = org.values + "|" + period.values.fillna("") + "|" + key.values.fillna("")
+    usable = (org.values.ne("") & period.values.notna() & key.values.notna()).to_numpy(dtype=bool)
+    # Combinations differing only in spelling ("rxa", "RXA") share a key: compare the keys.
+    same, distinct = pd.factorize(slice_key)
+    keys = _arrow(pd.Series(distinct)).to_pylist()
+    seen = context.seen_assignments
+    seen_before = np.fromiter((k in seen for k in keys), dtype=bool, count=len(keys))
+    per_row = same[org.codes]
+    usable_rows = usable[org.codes]
+    duplicate = usable_rows & (pd.Series(per_row).duplicated().to_numpy() | seen_before[per_row])
+    seen.update(keys[i] for i in pd.unique(per_row[usable_rows & ~duplicate]))
+    return duplicate
+
+
+def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> dict[str, _Column]:
+    org = _org_codes(chunk, reasons)
+    period = _periods(chunk, reasons, context.declared_months)
+    assignment = _required(chunk, "assignment_number", reasons)
+    key = assignment.map(lambda v: pseudonymise(_null_if_blank(v), context.assignment_key))
 
     categories = {c.casefold(): c for c in contract.ASSIGNMENT_CATEGORIES}
-    category_text = _text(frame, "assignment_category")
-    category = category_text.str.casefold().map(categories).astype(TEXT)
-    reasons.add(category_text == "", "assignment_category is missing")
-    reasons.add((category_text != "") & category.isna(), "assignment_category ",
-                _Quoted(category_text), " is not " + ", ".join(contract.ASSIGNMENT_CATEGORIES))
+    category_text = chunk.text("assignment_category")
+    category = category_text.map(lambda v: v.str.casefold().map(categories).astype(TEXT))
+    reasons.add(category_text.map(lambda v: v == ""), "assignment_category is missing")
+    reasons.add(category_text.map(lambda v: (v != "") & category.values.isna()),
+                "assignment_category ", _Quoted(category_text),
+                " is not " + ", ".join(contract.ASSIGNMENT_CATEGORIES))
 
-    wte_text = _text(frame, "contracted_wte")
-    is_decimal = wte_text.str.fullmatch(contract.DECIMAL).fillna(False)
-    wte = pd.Series(_decimal(wte_text, is_decimal).to_pandas(), index=frame.index)
-    reasons.add(wte_text == "", "contracted_wte is missing")
-    reasons.add((wte_text != "") & ~is_decimal, "contracted_wte ", _Quoted(wte_text), " is not a number")
+    wte_text = chunk.text("contracted_wte")
+    values = wte_text.values
+    is_decimal = values.str.fullmatch(contract.DECIMAL).fillna(False)
+    wte = pd.Series(_decimal(values, is_decimal).to_pandas(), index=values.index)
+    reasons.add(wte_text.map(lambda v: v == ""), "contracted_wte is missing")
+    reasons.add(wte_text.map(lambda v: (v != "") & ~is_decimal), "contracted_wte ",
+                _Quoted(wte_text), " is not a number")
     out_of_range = is_decimal & ((wte <= 0) | (wte > contract.MAX_WTE))
-    reasons.add(out_of_range, "contracted_wte ", wte_text, f" is outside 0 < WTE <= {contract.MAX_WTE}")
+    reasons.add(wte_text.map(lambda _: out_of_range), "contracted_wte ", wte_text,
+                f" is outside 0 < WTE <= {contract.MAX_WTE}")
 
-    sick_text = _text(frame, "sickness_fte_days")
-    sick_decimal = sick_text.str.fullmatch(contract.DECIMAL).fillna(False)
-    reasons.add((sick_text != "") & ~sick_decimal,
+    sick_text = chunk.text("sickness_fte_days")
+    sick_decimal = sick_text.values.str.fullmatch(contract.DECIMAL).fillna(False)
+    reasons.add(sick_text.map(lambda v: (v != "") & ~sick_decimal),
                 "sickness_fte_days ", _Quoted(sick_text), " is not a number")
-    reasons.add(sick_decimal & sick_text.str.startswith("-"),
+    reasons.add(sick_text.map(lambda v: sick_decimal & v.str.startswith("-")),
                 "sickness_fte_days ", sick_text, " is negative")
 
-    # An assignment appears once per org and month; later occurrences are the duplicates.
-    slice_key = org + "|" + period.fillna("") + "|" + key.fillna("")
-    usable = org.ne("") & period.notna() & key.notna()
-    duplicate = usable & (slice_key.duplicated() | slice_key.isin(context.seen_assignments))
-    reasons.add(duplicate, "duplicate assignment_number for ", org, " ", period.str.slice(0, 7))
-    context.seen_assignments.update(slice_key[usable & ~duplicate].tolist())
+    reasons.add(_duplicates(org, period, key, context), "duplicate assignment_number for ", org,
+                " ", period.map(lambda v: v.str.slice(0, 7)))
 
-    return pd.DataFrame({
+    return {
         "org_code": org, "period": period, "assignment_key": key,
-        "cost_centre": _required(frame, "cost_centre", reasons),
-        "staff_group": _null_if_blank(_text(frame, "staff_group")),
-        "pay_band": _null_if_blank(_text(frame, "pay_band")),
+        "cost_centre": _required(chunk, "cost_centre", reasons),
+        "staff_group": chunk.text("staff_group").map(_null_if_blank),
+        "pay_band": chunk.text("pay_band").map(_null_if_blank),
         "assignment_category": category,
-        "contracted_wte": wte_text.where(is_decimal),
-        "sickness_fte_days": _null_if_blank(sick_text).where(sick_decimal),
-    })
+        "contracted_wte": wte_text.map(lambda v: v.where(is_decimal)),
+        "sickness_fte_days": sick_text.map(lambda v: _null_if_blank(v).where(sick_decimal)),
+    }
 
 
-def _activity(frame: pd.DataFrame, reasons: _Reasons, context: ValidationContext) -> pd.DataFrame:
-    pod_text = _text(frame, "pod").str.upper()
-    reasons.add(pod_text == "", "pod is missing")
-    reasons.add((pod_text != "") & ~pod_text.isin(contract.PODS),
+def _activity(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> dict[str, _Column]:
+    pod_text = chunk.text("pod").map(lambda v: v.str.upper())
+    reasons.add(pod_text.map(lambda v: v == ""), "pod is missing")
+    reasons.add(pod_text.map(lambda v: (v != "") & ~v.isin(contract.PODS)),
                 "pod ", _Quoted(pod_text), f" is not a point of delivery ({', '.join(contract.PODS)})")
 
-    tfc = _text(frame, "treatment_function_code")
-    reasons.add(tfc == "", "treatment_function_code is missing")
-    reasons.add((tfc != "") & ~tfc.str.fullmatch(contract.TREATMENT_FUNCTION).fillna(False),
+    tfc = chunk.text("treatment_function_code")
+    reasons.add(tfc.map(lambda v: v == ""), "treatment_function_code is missing")
+    reasons.add(tfc.map(lambda v: (v != "") & ~v.str.fullmatch(contract.TREATMENT_FUNCTION).fillna(False)),
                 "treatment_function_code ", _Quoted(tfc), " is not 3 digits")
 
-    hrg = _text(frame, "hrg_code").str.upper()
-    reasons.add(pod_text.isin(contract.ADMITTED_PODS) & (hrg == ""),
+    hrg = chunk.text("hrg_code").map(lambda v: v.str.upper())
+    reasons.add(pod_text.map(lambda v: v.isin(contract.ADMITTED_PODS)).holds()
+                & hrg.map(lambda v: v == "").holds(),
                 "hrg_code is required for admitted care (", pod_text, ")")
 
-    status_text = _text(frame, "attendance_status").str.lower()
-    reasons.add((status_text != "") & ~status_text.isin(contract.ATTENDANCE_STATUSES),
+    status_text = chunk.text("attendance_status").map(lambda v: v.str.lower())
+    reasons.add(status_text.map(lambda v: (v != "") & ~v.isin(contract.ATTENDANCE_STATUSES)),
                 "attendance_status ", _Quoted(status_text),
                 f" is not {', '.join(contract.ATTENDANCE_STATUSES)} or blank")
 
-    return pd.DataFrame({
-        "org_code": _org_codes(frame, reasons),
-        "period": _periods(frame, reasons, context.declared_months),
+    return {
+        "org_code": _org_codes(chunk, reasons),
+        "period": _periods(chunk, reasons, context.declared_months),
         "pod": pod_text,
         "treatment_function_code": tfc,
-        "hrg_code": _null_if_blank(hrg),
-        "attendance_status": _null_if_blank(status_text),
-        "los_days": _whole_numbers(_text(frame, "los_days"), "los_days", reasons, minimum=0),
-        "preop_days": _whole_numbers(_text(frame, "preop_days"), "preop_days", reasons, minimum=0),
-        "count": _whole_numbers(_text(frame, "count"), "count", reasons, minimum=1, default=1),
-    })
+        "hrg_code": hrg.map(_null_if_blank),
+        "attendance_status": status_text.map(_null_if_blank),
+        "los_days": _whole_numbers(chunk.text("los_days"), "los_days", reasons, minimum=0),
+        "preop_days": _whole_numbers(chunk.text("preop_days"), "preop_days", reasons, minimum=0),
+        "count": _whole_numbers(chunk.text("count"), "count", reasons, minimum=1, default=1),
+    }
 
 
 _VALIDATORS = {"ledger": _ledger, "workforce": _workforce, "activity": _activity}
 
 
-def _raw_rows(frame: pd.DataFrame, rejected: pd.Index, source: str,
-              typed: pd.DataFrame) -> pd.Series:
+def _raw_rows(table: pa.Table, rejected: np.ndarray, source: str,
+              typed: dict[str, _Column]) -> list[str]:
     """The rejected rows' contract columns as JSON; the assignment number only as its hash."""
-    columns = [c for c in frame.columns if c != "line_number"]
-    shown = frame.loc[rejected, columns].astype(object).where(frame.loc[rejected, columns].notna(), None)
-    if source == "workforce" and "assignment_number" in shown:
-        shown["assignment_number"] = typed.loc[rejected, "assignment_key"].astype(object)
-        shown = shown.rename(columns={"assignment_number": "assignment_key"})
-    return pd.Series([json.dumps(r, ensure_ascii=False) for r in shown.to_dict("records")],
-                     index=rejected, dtype=object)
+    columns = [c for c in table.column_names if c != "line_number"]
+    shown = table.select(columns).take(pa.array(rejected)).to_pylist()
+    if source == "workforce" and "assignment_number" in columns:
+        keys = typed["assignment_key"].at(rejected).astype(object)
+        shown = [{("assignment_key" if k == "assignment_number" else k):
+                  (None if pd.isna(hashed) else hashed) if k == "assignment_number" else v
+                  for k, v in row.items()} for row, hashed in zip(shown, keys)]
+    return [json.dumps(row, ensure_ascii=False) for row in shown]
 
 
-def control_totals(source: str, rows: pd.DataFrame) -> pd.DataFrame:
+def control_totals(source: str, typed: dict[str, _Column], kept: np.ndarray,
+                   rows: pa.Table) -> pd.DataFrame:
     """Rows and the source's measure per (org, month), as COPY will store them."""
     measure, scale = CONTROL_MEASURE[source]
-    values = pc.cast(pa.array(rows[measure].astype(TEXT).array), pa.decimal128(38, 6))
+    column = typed[measure]
+    used = np.zeros(len(column.values), dtype=bool)
+    used[column.codes[kept]] = True     # values only rejected rows hold need not be numbers
+    values = pc.cast(_arrow(column.values.where(used, "0")), pa.decimal128(38, 6))
     rounded = pc.round(values, ndigits=scale, round_mode="half_towards_infinity")
-    totals = pd.DataFrame({"org_code": rows["org_code"], "period": rows["period"],
-                           "value": pd.Series(rounded.to_pandas(), index=rows.index)})
-    grouped = totals.groupby(["org_code", "period"], sort=True)
-    return grouped.agg(rows_loaded=("value", "size"), control_total=("value", "sum")).reset_index()
+    # Decoded: two spellings of one code ("rxa", "RXA") are two entries of the dictionary.
+    totals = pa.table({"org_code": rows["org_code"].cast(pa.string()),
+                       "period": rows["period"].cast(pa.string()),
+                       "value": rounded.take(pa.array(column.codes[kept]))})
+    grouped = totals.group_by(["org_code", "period"]).aggregate([("value", "count"), ("value", "sum")])
+    frame = grouped.to_pandas().rename(columns={"value_count": "rows_loaded", "value_sum": "control_total"})
+    return frame[["org_code", "period", "rows_loaded", "control_total"]].sort_values(
+        ["org_code", "period"], ignore_index=True)
 
 
-def validate_chunk(source: str, frame: pd.DataFrame, context: ValidationContext) -> Validated:
-    frame = frame.reset_index(drop=True)
-    reasons = _Reasons(frame.index)
-    typed = _VALIDATORS[source](frame, reasons, context)
-    typed.insert(0, "line_number", frame["line_number"].astype("int64"))
+def validate_chunk(source: str, frame: pa.Table | pd.DataFrame, context: ValidationContext) -> Validated:
+    """Validate a chunk of text columns (plus line_number), as an Arrow table or a DataFrame."""
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    chunk = _Chunk(table)
+    reasons = _Reasons()
+    typed = _VALIDATORS[source](chunk, reasons, context)
     failed = reasons.joined()
-    bad = frame.index.isin(failed.index)
-    rows = typed.loc[~bad, RAW_COLUMNS[source]].reset_index(drop=True)
+    rejected = failed.index.to_numpy(dtype=np.intp)
+    keep = np.ones(chunk.rows, dtype=bool)
+    keep[rejected] = False
+    kept = np.flatnonzero(keep)
+    lines = np.asarray(table["line_number"].to_numpy(), dtype=np.int64)
+    rows = pa.table({"line_number": pa.array(lines[kept]),
+                     **{c: typed[c].arrow(kept) for c in RAW_COLUMNS[source][1:]}})
     rejects = pd.DataFrame({
-        "line_number": frame.loc[failed.index, "line_number"].astype("int64"),
-        "raw_row": _raw_rows(frame, failed.index, source, typed),
-        "reason": failed,
-    }).reset_index(drop=True)
-    return Validated(rows=rows, rejects=rejects, control=control_totals(source, rows))
+        "line_number": pd.array(lines[rejected], dtype="int64"),
+        "raw_row": pd.Series(_raw_rows(table, rejected, source, typed), dtype=object),
+        "reason": pd.Series(failed.to_numpy(), dtype=object),
+    })
+    return Validated(table=rows, rejects=rejects, control=control_totals(source, typed, kept, rows))
