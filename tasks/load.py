@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Self
 
 import numpy as np
 import pandas as pd
@@ -165,7 +165,7 @@ class _CopyWriter:
         self._abandoned = False
         self._thread = threading.Thread(target=self._run, name="prodpack-copy", daemon=True)
 
-    def __enter__(self) -> "_CopyWriter":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
