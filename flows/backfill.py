@@ -16,7 +16,7 @@ from flows.load import load_sources
 from flows.platform import notify_on_failure
 from prodpack import db
 from schemas.settings import Settings
-from tasks.calculate import calculate, stale_months, trust_summary
+from tasks.calculate import calculate, months_between, stale_months, trust_summary
 from tasks.quality import quality
 from tasks.report import report
 
@@ -32,15 +32,6 @@ class BackfillParameters(BaseModel):
         if self.start > self.end:
             raise ValueError(f"the range runs backwards: {self.start} is after {self.end}")
         return self
-
-
-def months_between(start: str, end: str) -> list[str]:
-    year, month = int(start[:4]), int(start[5:])
-    found = []
-    while f"{year}-{month:02d}" <= end:
-        found.append(f"{year}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
 
 
 def _record(eng, parameters: BackfillParameters, total: int) -> int:

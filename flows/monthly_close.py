@@ -6,20 +6,25 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import deployment, flow_run
 from pydantic import BaseModel, Field
 
 from flows.load import load_sources
+from flows.platform import notify_on_failure, platform_notice
 from prodpack import db
 from schemas.settings import Settings
-from flows.platform import notify_on_failure, platform_notice
 from tasks.alert import alert
-from tasks.calculate import (calculate, latest_month_with_data, months_of_year_to, stale_months,
-                             trust_summary)
+from tasks.calculate import (
+    calculate,
+    latest_month_with_data,
+    months_of_year_to,
+    stale_months,
+    trust_summary,
+)
 from tasks.quality import quality
-from tasks.report import executive_email, report
+from tasks.report import email_executive_reports, report
 
 
 class CloseParameters(BaseModel):
@@ -40,35 +45,6 @@ def _run_name() -> str:
     given = flow_run.parameters.get("parameters")
     month = given.get("month") if isinstance(given, dict) else getattr(given, "month", None)
     return f"monthly-close-{month or 'latest'}"
-
-
-@task(name="email-executive-reports", task_run_name="email-executive-reports-{month}",
-      timeout_seconds=600)
-def email_executive_reports(month: str, reports: list[dict], dry_run: bool = False) -> list[dict]:
-    """Each trust's executive report to the executive distribution list, as an attachment."""
-    from tasks.notify import NotificationError, send_email
-
-    settings = Settings()
-    if not settings.executive_recipients:
-        print("no PRODPACK_EXECUTIVE_RECIPIENTS set: executive reports written, not emailed")
-        return []
-    sent = []
-    for r in reports:
-        if r["kind"] != "executive":
-            continue
-        subject, text, html = executive_email(db.engine(settings), settings, r["org_code"], month)
-        error = None
-        if not dry_run:
-            try:
-                send_email(settings, settings.executive_recipients, subject, text, html,
-                           attachments=[Path(r["path"])])
-            except NotificationError as err:
-                # The report is written and linked in the run's artifact; a mail outage must
-                # not fail the close. The platform team is told below.
-                error = str(err)
-        sent.append({"org_code": r["org_code"], "to": settings.executive_recipients,
-                     "subject": subject, "sent": not dry_run and error is None, "error": error})
-    return sent
 
 
 def _percent(value) -> str:

@@ -10,19 +10,15 @@ from prefect.runtime import deployment, flow_run
 from flows.platform import notify_on_failure
 from prodpack import db
 from schemas.settings import Settings
-from tasks.calculate import calculate, latest_month_with_data
+from tasks.calculate import calculate, latest_month_with_data, months_between
 from tasks.quality import quality
-from tasks.report import report
-
-QUARTER_END_MONTHS = (3, 6, 9, 12)
+from tasks.report import is_quarter_end, report
 
 
 def last_quarter_end(year: int, month: int) -> str:
     """The last quarter-end month (June, September, December, March) before year-month."""
-    year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    while month not in QUARTER_END_MONTHS:
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return f"{year}-{month:02d}"
+    return next(m for m in reversed(months_between(f"{year - 1}-{month:02d}", f"{year}-{month:02d}")[:-1])
+                if is_quarter_end(m))
 
 
 @flow(name="quarterly-packs", flow_run_name="quarterly-packs-{month}", log_prints=True,

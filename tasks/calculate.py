@@ -138,15 +138,20 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
+def months_between(start: str, end: str) -> list[str]:
+    """Every month YYYY-MM from start to end, both included."""
+    year, month = int(start[:4]), int(start[5:])
+    found = []
+    while f"{year}-{month:02d}" <= end:
+        found.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
 def months_of_year_to(month: str) -> list[str]:
     """Month 1 of the report month's financial year up to the month itself."""
-    year, calendar_month = int(month[:4]), int(month[5:])
-    start_year = year if calendar_month >= 4 else year - 1
-    months, y, m = [], start_year, 4
-    while (y, m) <= (year, calendar_month):
-        months.append(f"{y}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
+    year = int(month[:4]) - (int(month[5:]) < 4)
+    return months_between(f"{year}-04", month)
 
 
 def stale_months(eng: Engine, months: list[str]) -> list[str]:

@@ -464,3 +464,32 @@ def report(month: str, out: str | None, orgs: list[str], packs: bool | None) -> 
         key=f"reports-{month}", markdown=reports_markdown(month, written, headlines),
         description=f"Implied productivity reports for {month_label(month)}")
     return written
+
+
+@task(name="email-executive-reports", task_run_name="email-executive-reports-{month}",
+      timeout_seconds=600)
+def email_executive_reports(month: str, reports: list[dict], dry_run: bool = False) -> list[dict]:
+    """Each trust's executive report to the executive distribution list, as an attachment."""
+    from tasks.notify import NotificationError, send_email
+
+    settings = Settings()
+    if not settings.executive_recipients:
+        print("no PRODPACK_EXECUTIVE_RECIPIENTS set: executive reports written, not emailed")
+        return []
+    sent = []
+    for r in reports:
+        if r["kind"] != "executive":
+            continue
+        subject, text, html = executive_email(db.engine(settings), settings, r["org_code"], month)
+        error = None
+        if not dry_run:
+            try:
+                send_email(settings, settings.executive_recipients, subject, text, html,
+                           attachments=[Path(r["path"])])
+            except NotificationError as err:
+                # The report is written and linked in the run's artifact; a mail outage must
+                # not fail the close. The platform team is told below.
+                error = str(err)
+        sent.append({"org_code": r["org_code"], "to": settings.executive_recipients,
+                     "subject": subject, "sent": not dry_run and error is None, "error": error})
+    return sent
