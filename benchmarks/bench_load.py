@@ -1,6 +1,6 @@
 """Time `prodpack load` against a bare COPY of the same files, as whole processes.
 
-    python benchmarks/bench_load.py DIR [--rounds 3] [--prefect server|ephemeral] [--chunk-rows N]
+    python benchmarks/bench_load.py DIR [--rounds 3] [--prefect none|server] [--chunk-rows N]
 
 DIR holds extracts in the landing layout (ledger/, workforce/, activity/, reference/); when
 it has none, a large trust's year is generated into it first (benchmarks/make_large_extracts.py:
@@ -16,11 +16,10 @@ median ratio, and where prodpack's time went per file (ops.load_log: reading and
 and waiting for PostgreSQL beyond that). Uses PRODPACK_DATABASE_URL's server if set, else an
 embedded one.
 
-Prefect: production runs against a Prefect server (PREFECT_API_URL, docker-compose.yml), so by
-default the benchmark uses PREFECT_API_URL if set, or starts `prefect server start` once,
-before timing, as a deployment would have it running. `--prefect ephemeral` leaves
-PREFECT_API_URL unset: every `prodpack load` then starts and stops a temporary server of its
-own, as on a laptop with nothing configured, and that start is part of its time.
+Prefect: by default PREFECT_API_URL is left unset, as a new user runs it from the README, and
+`prodpack load` loads in its own process with no flow run. `--prefect server` times it as
+production has it, a flow run reported to a Prefect server: PREFECT_API_URL if set, or a
+`prefect server start` begun once, before timing, as a deployment would have it running.
 """
 
 from __future__ import annotations
@@ -132,8 +131,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("landing", type=Path)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--prefect", choices=("server", "ephemeral"), default="server",
-                        help="run against a Prefect server (default) or a temporary one per load")
+    parser.add_argument("--prefect", choices=("none", "server"), default="none",
+                        help="no Prefect server configured (default), or a flow run on a server")
     parser.add_argument("--chunk-rows", type=int, help="PRODPACK_CHUNK_ROWS for prodpack load")
     args = parser.parse_args()
 
@@ -151,9 +150,9 @@ def main() -> None:
            "DO_NOT_TRACK": "1"}
     if args.chunk_rows:
         env["PRODPACK_CHUNK_ROWS"] = str(args.chunk_rows)
-    if args.prefect == "ephemeral":
+    if args.prefect == "none":
         env.pop("PREFECT_API_URL", None)
-        prefect_mode = "ephemeral Prefect server started by each load"
+        prefect_mode = "no Prefect server: prodpack load runs in its own process"
     elif os.environ.get("PREFECT_API_URL"):
         prefect_mode = f"Prefect server at {os.environ['PREFECT_API_URL']}"
     else:

@@ -2,28 +2,58 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, task
 from prefect.artifacts import create_table_artifact
+from prefect.futures import wait
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from schemas.settings import Settings
+from prodpack import db
+from schemas.settings import SOURCES, Settings
 from tasks.extract import discover
-from tasks.load import load_landed_file, load_warehouse
+from tasks.load import load_file, load_lanes, load_warehouse_source, summary
 
 
-@flow(name="load-sources", log_prints=True)
+@task(name="load-file", task_run_name="load-{origin}", retries=3, retry_delay_seconds=[2, 10, 30],
+      retry_condition_fn=db.retry_transient, timeout_seconds=3600)
+def load_landed_file(landing: str, origin: str) -> dict:
+    """Load one file of the landing folder, named by its path under it."""
+    settings = Settings()
+    found = {f.origin: f for f in discover(Path(landing))}
+    return load_file(db.engine(settings), settings, found[origin]).as_dict()
+
+
+@task(name="load-warehouse", task_run_name="load-sql-{source}", retries=3,
+      retry_delay_seconds=[2, 10, 30], retry_condition_fn=db.retry_transient, timeout_seconds=3600)
+def load_warehouse(source: str) -> dict:
+    settings = Settings()
+    return load_warehouse_source(db.engine(settings), settings, source).as_dict()
+
+
+@flow(name="load-sources", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=len(SOURCES)))
 def load_sources(landing: str | None = None) -> list[dict]:
-    """Load reference data first, then facts, one file at a time and oldest first."""
+    """Reference data first; then a lane per source, side by side, each oldest file first."""
     settings = Settings()
     folder = Path(landing) if landing else settings.landing_dir
-    results = [load_landed_file(str(folder), f.origin) for f in discover(folder)]
+    reference, lanes = load_lanes(discover(folder))
+    results = [load_landed_file(str(folder), f.origin) for f in reference]
+    # Files go to the task runner's queue a lane at a time in turn (each lane's next file
+    # waits for its previous one): queued lane after lane, the pool's threads would all be
+    # taken by one lane's files waiting on each other.
+    loading, previous = [], {}
+    for f in (f for round_ in zip_longest(*lanes) for f in round_ if f is not None):
+        previous[f.source] = load_landed_file.submit(
+            str(folder), f.origin, wait_for=[previous[f.source]] if f.source in previous else None)
+        loading.append(previous[f.source])
+    wait(loading)
+    # In submission order the first failure met is a real one, not a file left unloaded behind it.
+    results += [future.result() for future in loading]
     results += [load_warehouse(source) for source in settings.warehouse_queries]
+    for line in summary(results, folder):
+        print(line)
     changed = [r for r in results if r["status"] != "unchanged"]
-    for r in changed:
-        print(f"{r['status']:>9}  {r['origin']}: read {r['rows_read']}, loaded {r['rows_loaded']},"
-              f" quarantined {r['rows_quarantined']}" + (f"  ({r['message']})" if r["message"] else ""))
-    print(f"{len(changed)} new input(s) of {len(results)} found in {folder}")
     if changed:
         create_table_artifact(
             key="load-summary",

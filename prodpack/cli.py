@@ -57,6 +57,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def prefect_api_configured() -> bool:
+    """Whether Prefect has a server to report to (PREFECT_API_URL from the environment, a
+    profile or a settings file), without importing Prefect (1.8 s) where nothing sets one.
+
+    `prodpack load` runs as a flow run only then: with no server, Prefect would start a
+    temporary one, whose 10 to 20 s start costs more than loading a month, to record a run
+    that no UI shows. The load log in PostgreSQL records every load either way.
+    """
+    prefect_home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    settings_files = [Path(os.environ.get("PREFECT_PROFILES_PATH", prefect_home / "profiles.toml")),
+                      Path(".env"), Path("prefect.toml"), Path("pyproject.toml")]
+    if ("prefect" not in sys.modules and not os.environ.get("PREFECT_API_URL")
+            and not any(f.is_file() and "api" in f.read_text(errors="replace").lower()
+                        for f in settings_files)):
+        return False
+    from prefect.settings import PREFECT_API_URL
+
+    return bool(PREFECT_API_URL.value())
+
+
 def _print_load_failures(results: list[dict]) -> None:
     for r in results:
         if r["status"] == "rejected":
@@ -103,9 +123,16 @@ def main(argv: list[str] | None = None) -> int:
 
         db.upgrade(db.engine(settings))
         if args.command == "load":
-            from flows.load import load_sources
+            if prefect_api_configured():
+                from flows.load import load_sources
 
-            results = load_sources(str(args.landing) if args.landing else None)
+                results = load_sources(str(args.landing) if args.landing else None)
+            else:
+                from tasks.load import load_landing, summary
+
+                folder = args.landing or settings.landing_dir
+                results = load_landing(db.engine(settings), settings, folder)
+                print("\n".join(summary(results, folder)))
             _print_load_failures(results)
             return 0
         if args.command == "run":

@@ -7,6 +7,9 @@ failed load leaves the database as it was. The same bytes twice is a no-op.
 A fact file streams through in chunks: while PostgreSQL stores chunk n (COPY on a thread of
 its own), this thread reads and validates chunk n+1, so a load takes about as long as the
 slower of the two rather than their sum, and memory holds a few chunks whatever the file's size.
+
+Nothing here imports Prefect (1.8 s of a load's start): flows/load.py makes Prefect tasks of
+these functions, and `prodpack load` with no Prefect server calls load_landing directly.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Self
@@ -28,7 +32,6 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from prefect import task
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
@@ -393,19 +396,48 @@ def load_warehouse_source(eng: Engine, settings: Settings, source: str) -> LoadR
                      finish_hash=digest.hexdigest)
 
 
-# --- Prefect tasks -------------------------------------------------------------------------
+# --- a landing folder, start to finish --------------------------------------------------
 
-@task(name="load-file", task_run_name="load-{origin}", retries=3, retry_delay_seconds=[2, 10, 30],
-      retry_condition_fn=db.retry_transient, timeout_seconds=3600)
-def load_landed_file(landing: str, origin: str) -> dict:
-    """Load one file of the landing folder, named by its path under it."""
-    settings = Settings()
-    found = {f.origin: f for f in discover(Path(landing))}
-    return load_file(db.engine(settings), settings, found[origin]).as_dict()
+def load_lanes(files: list[SourceFile]) -> tuple[list[SourceFile], list[list[SourceFile]]]:
+    """Reference files, to load first and in turn; then a lane of files per fact source.
+
+    The lanes load side by side: each source's files replace only that source's slices, and
+    a large trust's year loads in about two thirds of the time its files take one after another
+    (the reading of one file overlaps another's wait for PostgreSQL). Within a lane the files
+    keep discover's order, oldest first, so that a corrected file replaces the one it corrects.
+    """
+    reference = [f for f in files if f.is_reference]
+    lanes: dict[str, list[SourceFile]] = {}
+    for source_file in files:
+        if not source_file.is_reference:
+            lanes.setdefault(source_file.source, []).append(source_file)
+    return reference, list(lanes.values())
 
 
-@task(name="load-warehouse", task_run_name="load-sql-{source}", retries=3,
-      retry_delay_seconds=[2, 10, 30], retry_condition_fn=db.retry_transient, timeout_seconds=3600)
-def load_warehouse(source: str) -> dict:
-    settings = Settings()
-    return load_warehouse_source(db.engine(settings), settings, source).as_dict()
+def load_landing(eng: Engine, settings: Settings, folder: Path) -> list[dict]:
+    """Load the landing folder's new files and the warehouse queries in this process.
+
+    The same work as the load-sources flow, for `prodpack load` with no Prefect server to
+    report to. A failed load stops its own lane; the other lanes finish, then it is raised.
+    """
+    def load_lane(lane: list[SourceFile]) -> list[dict]:
+        return [load_file(eng, settings, f).as_dict() for f in lane]
+
+    reference, lanes = load_lanes(discover(folder))
+    results = load_lane(reference)
+    with ThreadPoolExecutor(max_workers=max(len(lanes), 1), thread_name_prefix="prodpack-lane") as pool:
+        loading = [pool.submit(load_lane, lane) for lane in lanes]
+        wait(loading)
+    for lane in loading:
+        results += lane.result()
+    return results + [load_warehouse_source(eng, settings, source).as_dict()
+                      for source in settings.warehouse_queries]
+
+
+def summary(results: list[dict], folder: Path) -> list[str]:
+    """What a load did, a line per input that changed and a total, for the log or terminal."""
+    changed = [r for r in results if r["status"] != "unchanged"]
+    lines = [f"{r['status']:>9}  {r['origin']}: read {r['rows_read']}, loaded {r['rows_loaded']},"
+             f" quarantined {r['rows_quarantined']}" + (f"  ({r['message']})" if r["message"] else "")
+             for r in changed]
+    return lines + [f"{len(changed)} new input(s) of {len(results)} found in {folder}"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +16,8 @@ pytestmark = pytest.mark.flow
 
 LEDGER = ("org_code,period,cost_centre,subjective_code,amount\n"
           "RXA,2024-05,C1,511100,10.00\nRXA,2024-05,C1,511100,oops\n")
+ACTIVITY = ("org_code,period,pod,treatment_function_code,hrg_code,attendance_status,los_days,preop_days,count\n"
+            "RXA,2024-05,EL,110,HN12C,,3,1,1\n")
 
 
 def test_load_command_runs_the_load_flow_and_a_second_load_changes_nothing(
@@ -22,6 +26,12 @@ def test_load_command_runs_the_load_flow_and_a_second_load_changes_nothing(
     (landing / "ledger").mkdir(parents=True)
     (landing / "ledger" / "ledger_RXA_2024-05.csv").write_text(LEDGER)
     (landing / "ledger" / "ledger_RXA_2024-06.csv").write_text("no,header,here\n1,2,3\n")
+    (landing / "activity").mkdir()
+    (landing / "activity" / "activity_RXA_2024-05.csv").write_text(ACTIVITY)
+    # A correction of May, dropped later: the ledger lane loads it after the first file.
+    (landing / "ledger" / "ledger_RXA_2024-05_v2.csv").write_text(LEDGER.replace("10.00", "12.00"))
+    for age, name in enumerate(["ledger_RXA_2024-05.csv", "ledger_RXA_2024-06.csv", "ledger_RXA_2024-05_v2.csv"]):
+        os.utime(landing / "ledger" / name, (1e9 + age, 1e9 + age))
 
     assert main(["load"]) == 0
     err = capsys.readouterr().err
@@ -31,12 +41,16 @@ def test_load_command_runs_the_load_flow_and_a_second_load_changes_nothing(
             "select origin, status, rows_read, rows_loaded, rows_quarantined from ops.load_log"
             " order by origin")).all()
     assert [tuple(r) for r in logged] == [
+        ("activity/activity_RXA_2024-05.csv", "loaded", 1, 1, 0),
         ("ledger/ledger_RXA_2024-05.csv", "loaded", 2, 1, 1),
+        ("ledger/ledger_RXA_2024-05_v2.csv", "loaded", 2, 1, 1),
         ("ledger/ledger_RXA_2024-06.csv", "rejected", 0, 0, 0)]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select amount from raw.ledger")).scalars().all() == [12]
 
     assert main(["load"]) == 0
     with engine.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from ops.load_log")).scalar() == 2
+        assert conn.execute(sa.text("select count(*) from ops.load_log")).scalar() == 4
 
 
 @pytest.fixture

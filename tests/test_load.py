@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from tasks.extract import discover
-from tasks.load import load_file, load_warehouse_source
+from tasks.load import load_file, load_landing, load_warehouse_source
 
 LEDGER_HEADER = "org_code,period,cost_centre,subjective_code,amount,description"
 WORKFORCE_HEADER = ("org_code,period,assignment_number,cost_centre,staff_group,pay_band,"
@@ -198,6 +200,47 @@ def test_a_file_replaces_exactly_its_slices_and_the_same_bytes_are_a_no_op(engin
                         " from ops.load_slice s join ops.load_log l using (load_id)"
                         " where l.origin like '%corrected%'") == [
         ("ledger", "RXA", "2019-05", 2, Decimal("556.55"))]
+
+
+def test_sources_load_side_by_side_each_keeping_its_files_in_order(engine, settings, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing, "ledger/ledger_RXA_2024-05.csv", f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,1.00,first\n")
+    write(landing, "ledger/ledger_RXA_2024-05_v2.csv", f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,2.00,second\n")
+    write(landing, "workforce/workforce_RXA_2024-05.csv", f"{WORKFORCE_HEADER}\n{GOOD_ROWS['workforce']}\n")
+    # The activity lane fails on its first file (count overflows integer inside COPY).
+    write(landing, "activity/activity_RXA_2024-05.csv",
+          f"{ACTIVITY_HEADER}\nRXA,2024-05,EL,100,HN12C,,2,,99999999999,,,,\n")
+    write(landing, "activity/activity_RXA_2024-06.csv", f"{ACTIVITY_HEADER}\n{GOOD_ROWS['activity']}"
+          .replace("2024-05", "2024-06") + "\n")
+    for age, name in enumerate(["ledger/ledger_RXA_2024-05.csv", "ledger/ledger_RXA_2024-05_v2.csv",
+                                "activity/activity_RXA_2024-05.csv", "activity/activity_RXA_2024-06.csv"]):
+        os.utime(landing / name, (1e9 + age, 1e9 + age))
+
+    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+        load_landing(engine, settings, landing)
+    # The other lanes finished; the failed lane stopped at its failure.
+    assert rows(engine, "select origin, status from ops.load_log order by origin") == [
+        ("activity/activity_RXA_2024-05.csv", "failed"),
+        ("ledger/ledger_RXA_2024-05.csv", "loaded"),
+        ("ledger/ledger_RXA_2024-05_v2.csv", "loaded"),
+        ("workforce/workforce_RXA_2024-05.csv", "loaded")]
+    # Within a lane the later file loaded last and replaced the earlier one's slice.
+    assert rows(engine, "select amount, description from raw.ledger") == [(Decimal("2.00"), "second")]
+
+
+def test_load_command_with_no_prefect_server_loads_in_its_own_process(database_url, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing, "ledger/ledger_RXA_2024-05.csv", f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,1.00,x\nRXA,oops,C1,511100,1.00,x\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PRODPACK_"))}
+    env |= {"PRODPACK_DATABASE_URL": database_url, "PRODPACK_HOME": str(tmp_path / ".prodpack"),
+            "PRODPACK_PSEUDONYMISATION_KEY": "test-key", "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = subprocess.run([sys.executable, "-m", "prodpack.cli", "load", "--landing", str(landing)],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "loaded  ledger/ledger_RXA_2024-05.csv: read 2, loaded 1, quarantined 1" in done.stdout
+    assert "1 new input(s) of 1 found in" in done.stdout
+    # No temporary Prefect server was started to record the run: it would have made its database.
+    assert not (tmp_path / "prefect").exists()
 
 
 def test_a_failed_load_leaves_the_database_as_it_was(engine, settings, tmp_path):
