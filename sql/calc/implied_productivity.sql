@@ -15,11 +15,11 @@ select distinct period, role, core.financial_year(period) as financial_year from
 
 -- Orgs calculated: those with any fact in the report year's months.
 create temp table calc_org on commit drop as
-select org_code from raw.ledger where period in (select period from calc_month where role = 'current')
+select org_code from raw.ledger where period = any(array(select period from calc_month where role = 'current'))
 union
-select org_code from raw.workforce where period in (select period from calc_month where role = 'current')
+select org_code from raw.workforce where period = any(array(select period from calc_month where role = 'current'))
 union
-select org_code from raw.activity where period in (select period from calc_month where role = 'current');
+select org_code from raw.activity where period = any(array(select period from calc_month where role = 'current'));
 
 -- Every node of every calculated org's hierarchy, whether or not it has data this month:
 -- services from the hierarchy and the specialty map, each in one directorate and group.
@@ -61,7 +61,7 @@ create temp table calc_fact on commit drop as
 with ledger_by_code as (
     select org_code, period, cost_centre, subjective_code, sum(amount) as amount
     from raw.ledger
-    where period in (select period from calc_month)
+    where period = any(array(select period from calc_month))
       and org_code in (select org_code from calc_org)
     group by 1, 2, 3, 4
 ),
@@ -87,7 +87,7 @@ workforce_by_code as (
     select org_code, period, cost_centre,
            sum(contracted_wte) as wte, sum(sickness_fte_days) as sickness_fte_days
     from raw.workforce
-    where period in (select period from calc_month)
+    where period = any(array(select period from calc_month))
       and org_code in (select org_code from calc_org)
     group by 1, 2, 3
 ),
@@ -107,7 +107,7 @@ activity_by_code as (
            sum(preop_days) as preop_days,
            sum(count) filter (where preop_days is not null) as preop_count
     from raw.activity
-    where period in (select period from calc_month)
+    where period = any(array(select period from calc_month))
       and org_code in (select org_code from calc_org)
     group by 1, 2, 3, 4, 5, 6
 ),

@@ -10,17 +10,17 @@ with months(period, label) as (
 ), measures as (
     select org_code, service, period, 'cost' as measure, sum(amount) as value, 10000 as floor
     from core.ledger_fact
-    where category in ('pay', 'non_pay') and service is not null and period in (select period from months)
+    where category in ('pay', 'non_pay') and service is not null and period = any(array(select period from months))
     group by 1, 2, 3
     union all
     select org_code, service, period, 'WTE', sum(contracted_wte), 5
     from core.workforce_fact
-    where service is not null and period in (select period from months)
+    where service is not null and period = any(array(select period from months))
     group by 1, 2, 3
     union all
     select org_code, service, period, 'activity', sum(count * unit_cost), 10000
     from core.activity_fact
-    where counts_as_activity and service is not null and period in (select period from months)
+    where counts_as_activity and service is not null and period = any(array(select period from months))
     group by 1, 2, 3
 )
 select cur.org_code,

@@ -4,7 +4,7 @@
 with behind as (
     select distinct on (l.source, s.org_code, s.period) s.org_code, l.load_id
     from ops.load_slice s join ops.load_log l using (load_id)
-    where s.period in (select period from core.window_months(%(report_month)s, %(base_year)s))
+    where s.period = any(array(select period from core.window_months(%(report_month)s, %(base_year)s)))
     order by l.source, s.org_code, s.period, s.load_id desc
 )
 select distinct b.org_code, l.origin as code,

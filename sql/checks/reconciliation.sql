@@ -7,22 +7,22 @@ with latest as (
     select distinct on (l.source, s.org_code, s.period)
            l.source, s.org_code, s.period, s.rows_loaded, s.control_total, l.origin
     from ops.load_slice s join ops.load_log l using (load_id)
-    where s.period in (select period from core.window_months(%(report_month)s, %(base_year)s))
+    where s.period = any(array(select period from core.window_months(%(report_month)s, %(base_year)s)))
     order by l.source, s.org_code, s.period, s.load_id desc
 ), held as (
     select 'ledger' as source, org_code, period, count(*) as rows_held, sum(amount) as total
     from core.ledger_fact
-    where period in (select period from core.window_months(%(report_month)s, %(base_year)s))
+    where period = any(array(select period from core.window_months(%(report_month)s, %(base_year)s)))
     group by org_code, period
     union all
     select 'workforce', org_code, period, count(*), sum(contracted_wte)
     from core.workforce_fact
-    where period in (select period from core.window_months(%(report_month)s, %(base_year)s))
+    where period = any(array(select period from core.window_months(%(report_month)s, %(base_year)s)))
     group by org_code, period
     union all
     select 'activity', org_code, period, count(*), sum(count)
     from core.activity_fact
-    where period in (select period from core.window_months(%(report_month)s, %(base_year)s))
+    where period = any(array(select period from core.window_months(%(report_month)s, %(base_year)s)))
     group by org_code, period
 )
 select l.org_code,

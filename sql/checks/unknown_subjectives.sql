@@ -6,7 +6,7 @@ with months as (
 ), ledger as (
     select org_code, subjective_code, category is null as unknown,
            sum(amount) as pounds, sum(abs(amount)) as magnitude
-    from core.ledger_fact where period in (select period from months)
+    from core.ledger_fact where period = any(array(select period from months))
     group by 1, 2, 3
 ), totals as (
     select org_code, sum(magnitude) as magnitude from ledger group by 1

@@ -9,11 +9,11 @@ with months as (
     select org_code, cost_centre, sum(amount) filter (where category in ('pay', 'non_pay')) as pounds,
            sum(abs(amount)) filter (where category in ('pay', 'non_pay')) as magnitude,
            bool_or(service is null) as unmapped
-    from core.ledger_fact where period in (select period from months)
+    from core.ledger_fact where period = any(array(select period from months))
     group by 1, 2
 ), wte as (
     select org_code, cost_centre, sum(contracted_wte) / count(distinct period) as wte
-    from core.workforce_fact where period in (select period from months) and service is null
+    from core.workforce_fact where period = any(array(select period from months)) and service is null
     group by 1, 2
 ), totals as (
     select org_code, sum(magnitude) as magnitude from cost group by 1

@@ -7,7 +7,7 @@ with months as (
     select org_code, treatment_function_code, service is null as unmapped,
            sum(count) filter (where counts_as_activity) as volume,
            sum(count * unit_cost) filter (where counts_as_activity) as cwa
-    from core.activity_fact where period in (select period from months)
+    from core.activity_fact where period = any(array(select period from months))
     group by 1, 2, 3
 ), totals as (
     select org_code, sum(cwa) as cwa from activity group by 1
