@@ -1609,8 +1609,8 @@ def _corrupt(kind: str, row: dict[str, str], months: list[int]) -> dict[str, str
     row = dict(row)
     after = month_label(max(months) + 1)
     if "assignment_number" in row and kind != "duplicate_assignment":
-        # Its own assignment (a person's ninth): a bad copy must not also be a duplicate, nor
-        # make its good original one.
+        # Its own assignment (a person's ninth), so that the copy fails for its one planted
+        # reason and is not a duplicate as well.
         row["assignment_number"] = row["assignment_number"].split("-")[0] + "-9"
     if kind == "unparseable_amount":
         row["amount"] = "#VALUE!"

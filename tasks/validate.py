@@ -173,6 +173,13 @@ class _Reasons:
                 text = text + part
         self.found.append(pd.Series(text, index=rows))
 
+    def failed(self, rows: int) -> np.ndarray:
+        """Per row: some rule so far failed it."""
+        failed = np.zeros(rows, dtype=bool)
+        for found in self.found:
+            failed[found.index.to_numpy()] = True
+        return failed
+
     def joined(self) -> pd.Series:
         if not self.found:
             return pd.Series([], dtype=object, index=pd.Index([], dtype=np.intp))
@@ -338,10 +345,13 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     return pd.Series(pd.array(hashed, dtype=TEXT), index=values.index)
 
 
-def _duplicates(org: _Column, period: _Column, key: _Column, context: ValidationContext) -> np.ndarray:
+def _duplicates(org: _Column, period: _Column, key: _Column, context: ValidationContext,
+                eligible: np.ndarray) -> np.ndarray:
     """Per row: the assignment already appeared for its org and month, in this chunk or before.
 
-    The first occurrence stands; later ones are the duplicates."""
+    The first eligible occurrence stands; later ones are the duplicates. A row failed by another
+    rule is not eligible: it is quarantined anyway, and must not make a later good row of the
+    same assignment (its correction, say) a duplicate."""
     org, period, key = _aligned(org, period, key)
     slice_key = org.values + "|" + period.values.fillna("") + "|" + key.values.fillna("")
     usable = (org.values.ne("") & period.values.notna() & key.values.notna()).to_numpy(dtype=bool)
@@ -351,9 +361,11 @@ def _duplicates(org: _Column, period: _Column, key: _Column, context: Validation
     seen = context.seen_assignments
     seen_before = np.fromiter((k in seen for k in keys), dtype=bool, count=len(keys))
     per_row = same[org.codes]
-    usable_rows = usable[org.codes]
-    duplicate = usable_rows & (pd.Series(per_row).duplicated().to_numpy() | seen_before[per_row])
-    seen.update(keys[i] for i in pd.unique(per_row[usable_rows & ~duplicate]))
+    candidates = np.flatnonzero(usable[org.codes] & eligible)
+    claimed = per_row[candidates]
+    duplicate = np.zeros(len(per_row), dtype=bool)
+    duplicate[candidates] = pd.Series(claimed).duplicated().to_numpy() | seen_before[claimed]
+    seen.update(keys[i] for i in pd.unique(claimed))
     return duplicate
 
 
@@ -389,12 +401,14 @@ def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> 
     reasons.add(sick_text.map(lambda v: sick_decimal & v.str.startswith("-")),
                 "sickness_fte_days ", sick_text, " is negative")
 
-    reasons.add(_duplicates(org, period, key, context), "duplicate assignment_number for ", org,
-                " ", period.map(lambda v: v.str.slice(0, 7)))
+    cost_centre = _required(chunk, "cost_centre", reasons)
+    # Last, so that only a row every other rule passed claims its assignment for the month.
+    reasons.add(_duplicates(org, period, key, context, eligible=~reasons.failed(chunk.rows)),
+                "duplicate assignment_number for ", org, " ", period.map(lambda v: v.str.slice(0, 7)))
 
     return {
         "org_code": org, "period": period, "assignment_key": key,
-        "cost_centre": _required(chunk, "cost_centre", reasons),
+        "cost_centre": cost_centre,
         "staff_group": chunk.text("staff_group").map(_null_if_blank),
         "pay_band": chunk.text("pay_band").map(_null_if_blank),
         "assignment_category": category,

@@ -112,3 +112,17 @@ def test_duplicate_assignments_are_found_across_chunks():
     second = validate_chunk("workforce", again, context)
     assert second.rows["line_number"].tolist() == [4]
     assert second.rejects["line_number"].tolist() == [3]
+
+
+def test_a_row_failed_by_another_rule_does_not_make_its_correction_a_duplicate():
+    context = ValidationContext(assignment_key=b"k")
+    rows = pd.DataFrame([{**BASE["workforce"], "assignment_number": "9-1", "contracted_wte": "abc"},
+                         {**BASE["workforce"], "assignment_number": "9-1"},
+                         {**BASE["workforce"], "assignment_number": "9-1"}], dtype=TEXT)
+    rows["line_number"] = [2, 3, 4]
+    validated = validate_chunk("workforce", rows, context)
+    assert validated.rows["line_number"].tolist() == [3]
+    assert validated.rejects["line_number"].tolist() == [2, 4]
+    reasons = validated.rejects["reason"].tolist()
+    assert "not a number" in reasons[0] and "duplicate" not in reasons[0]
+    assert reasons[1].startswith("duplicate assignment_number for RXA 2024-05")
