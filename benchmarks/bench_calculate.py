@@ -1,11 +1,12 @@
-"""Time the calculation of one report month over a trust's history.
+"""Time the calculation of one report month over a trust's history, and its reports.
 
     python benchmarks/bench_calculate.py [--activity-per-month 40000] [--month 2026-03] [--rounds 3]
 
 Facts are generated inside PostgreSQL (generate_series), for 2019/20 and every month from
 April 2020 to the report month, at the volumes given; then the report month (by default a
-March: year to date is twelve months against twelve, the largest window) is calculated
-`--rounds` times and the median reported. Uses PRODPACK_DATABASE_URL if set (it creates and
+March: year to date is twelve months against twelve, the largest window) is calculated and
+its reports written (the executive report and every clinical group's pack) `--rounds` times,
+and the medians reported. Uses PRODPACK_DATABASE_URL if set (it creates and
 drops a database `prodpack_bench` there), else an embedded server in a temporary folder.
 
 Defaults are a mid-size acute trust (40k activity records, 20k ledger lines and 6k ESR
@@ -31,6 +32,7 @@ from sqlalchemy.engine import make_url
 from prodpack import db
 from schemas.settings import Settings
 from tasks.calculate import calculate_month
+from tasks.report import write_reports
 
 REFERENCE = """
 insert into core.hierarchy
@@ -118,12 +120,20 @@ def main() -> None:
                   for t in ("ledger", "workforce", "activity")}
     print(f"generated {counts} in {time.perf_counter() - started:.1f} s")
 
-    timings = []
+    timings, report_timings = [], []
+    out = Path(tempfile.mkdtemp(prefix="prodpack-bench-reports-"))
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     for _ in range(args.rounds):
         result = calculate_month(eng, settings, args.month)
         timings.append(result["seconds"])
+        started = time.perf_counter()
+        written = write_reports(eng, settings, args.month, out, None, packs=True)
+        report_timings.append(round(time.perf_counter() - started, 3))
     print(f"calculated {args.month}: {result['mart_rows']} mart rows; "
           f"median {statistics.median(timings):.2f} s over {args.rounds} rounds ({timings})")
+    print(f"reports for {args.month}: {len(written)} workbooks (the executive report and a pack per "
+          f"clinical group); median {statistics.median(report_timings):.2f} s ({report_timings})")
+    print(f"calculation and reports: median {statistics.median(map(sum, zip(timings, report_timings))):.2f} s")
 
 
 if __name__ == "__main__":

@@ -401,10 +401,11 @@ def load_warehouse_source(eng: Engine, settings: Settings, source: str) -> LoadR
 def load_lanes(files: list[SourceFile]) -> tuple[list[SourceFile], list[list[SourceFile]]]:
     """Reference files, to load first and in turn; then a lane of files per fact source.
 
-    The lanes load side by side: each source's files replace only that source's slices, and
-    a large trust's year loads in about two thirds of the time its files take one after another
-    (the reading of one file overlaps another's wait for PostgreSQL). Within a lane the files
-    keep discover's order, oldest first, so that a corrected file replaces the one it corrects.
+    The lanes load side by side: each source's files replace only that source's slices, so
+    they cannot disturb each other, and while one file waits for PostgreSQL another is read
+    (a large trust's year, 10% to 15% faster on two cores; more cores, more gain). Within a
+    lane the files keep discover's order, oldest first, so that a corrected file replaces the
+    one it corrects.
     """
     reference = [f for f in files if f.is_reference]
     lanes: dict[str, list[SourceFile]] = {}
