@@ -53,6 +53,27 @@ def test_load_command_runs_the_load_flow_and_a_second_load_changes_nothing(
         assert conn.execute(sa.text("select count(*) from ops.load_log")).scalar() == 4
 
 
+def test_a_failed_file_fails_the_load_flow_with_its_own_error_and_other_sources_load(
+        prefect_api, prodpack_env, engine):
+    from flows.load import load_sources
+
+    landing = prodpack_env.landing_dir
+    (landing / "ledger").mkdir(parents=True)
+    (landing / "ledger" / "ledger_RXA_2024-05.csv").write_text(LEDGER)
+    (landing / "activity").mkdir()
+    # count overflows integer inside COPY: the file fails, and the next activity file waits on it.
+    (landing / "activity" / "activity_RXA_2024-05.csv").write_text(ACTIVITY.replace(",1\n", ",99999999999\n"))
+    (landing / "activity" / "activity_RXA_2024-06.csv").write_text(ACTIVITY.replace("2024-05", "2024-06"))
+    os.utime(landing / "activity" / "activity_RXA_2024-06.csv", (2e9, 2e9))
+
+    with pytest.raises(Exception, match="out of range for type integer"):
+        load_sources()
+    with engine.connect() as conn:
+        logged = conn.execute(sa.text("select origin, status from ops.load_log order by origin")).all()
+    assert [tuple(r) for r in logged] == [("activity/activity_RXA_2024-05.csv", "failed"),
+                                          ("ledger/ledger_RXA_2024-05.csv", "loaded")]
+
+
 @pytest.fixture
 def mailbox():
     box = Mailbox().start()
