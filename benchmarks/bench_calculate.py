@@ -1,12 +1,13 @@
-"""Time the calculation of one report month over a trust's history, and its reports.
+"""Time a monthly close's work after its load, over a trust's history: the data-quality
+checks, the report month's calculation and its reports.
 
     python benchmarks/bench_calculate.py [--activity-per-month 40000] [--month 2026-03] [--rounds 3]
 
 Facts are generated inside PostgreSQL (generate_series), for 2019/20 and every month from
 April 2020 to the report month, at the volumes given; then the report month (by default a
-March: year to date is twelve months against twelve, the largest window) is calculated and
-its reports written (the executive report and every clinical group's pack) `--rounds` times,
-and the medians reported. Uses PRODPACK_DATABASE_URL if set (it creates and
+March: year to date is twelve months against twelve, the largest window) is checked,
+calculated and reported on (the executive report and every clinical group's pack) `--rounds`
+times, and each stage's median reported. Uses PRODPACK_DATABASE_URL if set (it creates and
 drops a database `prodpack_bench` there), else an embedded server in a temporary folder.
 
 Defaults are a mid-size acute trust (40k activity records, 20k ledger lines and 6k ESR
@@ -32,7 +33,9 @@ from sqlalchemy.engine import make_url
 from prodpack import db
 from schemas.settings import Settings
 from tasks.calculate import calculate_month
+from tasks.quality import run_checks
 from tasks.report import write_reports
+from tasks.validate import CONTROL_MEASURE
 
 REFERENCE = """
 insert into core.hierarchy
@@ -64,13 +67,13 @@ from months, generate_series(1, %(rows)s) i
 """
 
 COLUMNS = {
-    "ledger": "0, i, 'RXL', period, 'C' || (i % 600), "
+    "ledger": "%(load_id)s, i, 'RXL', period, 'C' || (i % 600), "
               "(array['511100','511200','511300','520000','540000','130000'])[1 + i % 6], "
               "round((random() * 20000)::numeric, 2), null",
-    "workforce": "0, i, 'RXL', period, md5(i::text), 'C' || (i % 600), 'Nursing', 'Band 5', "
+    "workforce": "%(load_id)s, i, 'RXL', period, md5(i::text), 'C' || (i % 600), 'Nursing', 'Band 5', "
                  "case when i % 9 = 0 then 'Bank' else 'Permanent' end, round((0.2 + random())::numeric, 4), "
                  "round((random() * 2)::numeric, 2)",
-    "activity": "0, i, 'RXL', period, (array['EL','DC','NEL','OPFA','OPFU','OPPROC','AE'])[1 + i % 7], "
+    "activity": "%(load_id)s, i, 'RXL', period, (array['EL','DC','NEL','OPFA','OPFU','OPPROC','AE'])[1 + i % 7], "
                 "(100 + i % 80)::text, case when i % 5 = 0 then 'HN12C' end, "
                 "case when i % 7 in (3, 4) then (array['attended','attended','dna','cancelled'])[1 + i % 4] end, "
                 "case when i % 7 in (0, 2) then i % 9 end, case when i % 7 = 0 then i % 3 end, 1",
@@ -111,29 +114,48 @@ def main() -> None:
         conn.execute(REFERENCE)
         for table, per_month in (("ledger", args.ledger_per_month), ("workforce", args.workforce_per_month),
                                  ("activity", args.activity_per_month)):
+            # Each table is one logged load with its slices, as the loader leaves them, so that
+            # the data-quality checks see what they see after a real load.
+            load_id = conn.execute(
+                "insert into ops.load_log (source, origin, content_hash, status) values"
+                " (%s, %s, %s, 'running') returning load_id", [table, f"bench/{table}", table]).fetchone()[0]
             # Literal '%' (modulo) must be doubled where psycopg binds parameters.
-            conn.execute(FACTS.format(table=table, columns=COLUMNS[table].replace("%", "%%")),
-                         {"report": f"{args.month}-01", "rows": per_month})
+            conn.execute(FACTS.format(table=table, columns=COLUMNS[table].replace("%", "%%")
+                                      .replace("%%(load_id)s", "%(load_id)s")),
+                         {"report": f"{args.month}-01", "rows": per_month, "load_id": load_id})
+            measure = CONTROL_MEASURE[table][0]
+            conn.execute(
+                f"insert into ops.load_slice select load_id, org_code, period, count(*), sum({measure})"
+                f" from raw.{table} where load_id = %s group by 1, 2, 3", [load_id])
+            conn.execute(
+                "update ops.load_log set status = 'loaded', rows_read = n, rows_loaded = n,"
+                " rows_quarantined = 0, finished_at = clock_timestamp()"
+                " from (select sum(rows_loaded) n from ops.load_slice where load_id = %s) s"
+                " where load_id = %s", [load_id, load_id])
     with eng.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("vacuum analyze"))
         counts = {t: conn.execute(sa.text(f"select count(*) from raw.{t}")).scalar()
                   for t in ("ledger", "workforce", "activity")}
     print(f"generated {counts} in {time.perf_counter() - started:.1f} s")
 
-    timings, report_timings = [], []
     out = Path(tempfile.mkdtemp(prefix="prodpack-bench-reports-"))
     atexit.register(shutil.rmtree, out, ignore_errors=True)
-    for _ in range(args.rounds):
+    stages: dict[str, list[float]] = {"data-quality checks": [], "calculation": [], "reports": []}
+    for round_ in range(args.rounds):
+        # A monthly close after its load: the checks, the month's calculation, its reports.
+        started = time.perf_counter()
+        run_checks(eng, settings, args.month, f"bench-{round_}")
+        stages["data-quality checks"].append(round(time.perf_counter() - started, 3))
         result = calculate_month(eng, settings, args.month)
-        timings.append(result["seconds"])
+        stages["calculation"].append(result["seconds"])
         started = time.perf_counter()
         written = write_reports(eng, settings, args.month, out, None, packs=True)
-        report_timings.append(round(time.perf_counter() - started, 3))
-    print(f"calculated {args.month}: {result['mart_rows']} mart rows; "
-          f"median {statistics.median(timings):.2f} s over {args.rounds} rounds ({timings})")
-    print(f"reports for {args.month}: {len(written)} workbooks (the executive report and a pack per "
-          f"clinical group); median {statistics.median(report_timings):.2f} s ({report_timings})")
-    print(f"calculation and reports: median {statistics.median(map(sum, zip(timings, report_timings))):.2f} s")
+        stages["reports"].append(round(time.perf_counter() - started, 3))
+    print(f"{args.month}: {result['mart_rows']} mart rows, {len(written)} workbooks (the executive "
+          f"report and a pack per clinical group); medians over {args.rounds} rounds:")
+    for stage, seconds in stages.items():
+        print(f"  {stage}: {statistics.median(seconds):.2f} s {seconds}")
+    print(f"  together: {statistics.median(map(sum, zip(*stages.values()))):.2f} s")
 
 
 if __name__ == "__main__":
