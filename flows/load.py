@@ -12,7 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from prodpack import db
 from schemas.settings import SOURCES, Settings
-from tasks.extract import discover
+from tasks.extract import discover, landed_file
 from tasks.load import load_file, load_lanes, load_warehouse_source, summary
 
 
@@ -21,8 +21,7 @@ from tasks.load import load_file, load_lanes, load_warehouse_source, summary
 def load_landed_file(landing: str, origin: str) -> dict:
     """Load one file of the landing folder, named by its path under it."""
     settings = Settings()
-    found = {f.origin: f for f in discover(Path(landing))}
-    return load_file(db.engine(settings), settings, found[origin]).as_dict()
+    return load_file(db.engine(settings), settings, landed_file(Path(landing), origin)).as_dict()
 
 
 @task(name="load-warehouse", task_run_name="load-sql-{source}", retries=3,

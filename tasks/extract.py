@@ -96,15 +96,21 @@ def discover(landing: Path) -> list[SourceFile]:
         if not directory.is_dir():
             continue
         paths = [p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in FILE_TYPES]
-        for path in sorted(paths, key=lambda p: (p.stat().st_mtime, p.name)):
-            source = path.stem.lower() if folder == "reference" else folder
-            found.append(SourceFile(
-                source=source,
-                path=path,
-                origin=str(path.relative_to(landing)),
-                declared_months=None if folder == "reference" else declared_months(path.name),
-            ))
+        found += [landed_file(landing, path.relative_to(landing).as_posix())
+                  for path in sorted(paths, key=lambda p: (p.stat().st_mtime, p.name))]
     return found
+
+
+def landed_file(landing: Path, origin: str) -> SourceFile:
+    """The file at `origin` (its path under the landing folder, `folder/name`), as discover names it."""
+    folder, _, name = origin.partition("/")
+    path = landing / origin
+    return SourceFile(
+        source=path.stem.lower() if folder == "reference" else folder,
+        path=path,
+        origin=origin,
+        declared_months=None if folder == "reference" else declared_months(name),
+    )
 
 
 # --- headers -----------------------------------------------------------------------------
