@@ -62,18 +62,18 @@ with months as (
     union all
     select m::date from generate_series(date '2020-04-01', %(report)s::date, interval '1 month') m
 )
-insert into raw.{table} select {columns}
+insert into raw.{table} select %(load_id)s, {columns}
 from months, generate_series(1, %(rows)s) i
 """
 
 COLUMNS = {
-    "ledger": "%(load_id)s, i, 'RXL', period, 'C' || (i % 600), "
+    "ledger": "i, 'RXL', period, 'C' || (i % 600), "
               "(array['511100','511200','511300','520000','540000','130000'])[1 + i % 6], "
               "round((random() * 20000)::numeric, 2), null",
-    "workforce": "%(load_id)s, i, 'RXL', period, md5(i::text), 'C' || (i % 600), 'Nursing', 'Band 5', "
+    "workforce": "i, 'RXL', period, md5(i::text), 'C' || (i % 600), 'Nursing', 'Band 5', "
                  "case when i % 9 = 0 then 'Bank' else 'Permanent' end, round((0.2 + random())::numeric, 4), "
                  "round((random() * 2)::numeric, 2)",
-    "activity": "%(load_id)s, i, 'RXL', period, (array['EL','DC','NEL','OPFA','OPFU','OPPROC','AE'])[1 + i % 7], "
+    "activity": "i, 'RXL', period, (array['EL','DC','NEL','OPFA','OPFU','OPPROC','AE'])[1 + i % 7], "
                 "(100 + i % 80)::text, case when i % 5 = 0 then 'HN12C' end, "
                 "case when i % 7 in (3, 4) then (array['attended','attended','dna','cancelled'])[1 + i % 4] end, "
                 "case when i % 7 in (0, 2) then i % 9 end, case when i % 7 = 0 then i % 3 end, 1",
@@ -120,8 +120,7 @@ def main() -> None:
                 "insert into ops.load_log (source, origin, content_hash, status) values"
                 " (%s, %s, %s, 'running') returning load_id", [table, f"bench/{table}", table]).fetchone()[0]
             # Literal '%' (modulo) must be doubled where psycopg binds parameters.
-            conn.execute(FACTS.format(table=table, columns=COLUMNS[table].replace("%", "%%")
-                                      .replace("%%(load_id)s", "%(load_id)s")),
+            conn.execute(FACTS.format(table=table, columns=COLUMNS[table].replace("%", "%%")),
                          {"report": f"{args.month}-01", "rows": per_month, "load_id": load_id})
             measure = CONTROL_MEASURE[table][0]
             conn.execute(
