@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 # --- RAG: implied productivity on cost against the base year -----------------------------
@@ -134,7 +134,10 @@ class Book:
     def __init__(self, path: Path, footer: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.workbook = xlsxwriter.Workbook(str(path))
+        # Every string is text, whatever it starts with: names come from trusts' files, and a
+        # clinical group called '=HYPERLINK(...)' must not become a live formula or link.
+        self.workbook = xlsxwriter.Workbook(str(path), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
         # Excel drops a header or footer over 255 characters; '&' starts a code in one.
         self._footer = footer[:90].replace("&", "&&")
         self._formats: dict[tuple, object] = {}
@@ -220,7 +223,7 @@ class Book:
             raise ValueError(f"defined name {name} used twice")
         self._names.add(name)
         cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
-        self.workbook.define_name(name, f"='{ws.name}'!{cell}")
+        self.workbook.define_name(name, f"={quote_sheetname(ws.name)}!{cell}")
 
     def close(self) -> Path:
         for ws in self.workbook.worksheets():
@@ -339,6 +342,16 @@ def ordinal_suffix(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
+# xlsxwriter reads a chart name shaped like 'Sheet!A1' (with or without '=') as a reference.
+_CHART_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+
+
+def chart_text(text: str) -> str:
+    """A chart title or series name shown as written, never read as a cell reference: a
+    zero-width space after each '!' breaks the reference's shape and shows nothing."""
+    return text.replace("!", "!\u200b") if _CHART_REFERENCE.match(text) else text
+
+
 def index_chart(book: Book, ws: Worksheet, title: str, trend: list[dict], data_first_row: int,
                 month_col: int, series_cols: dict[str, int], columns: list[float], rows: int):
     """Activity, cost and WTE indices month by month, the x-axis on the base year's 1.00;
@@ -361,7 +374,7 @@ def index_chart(book: Book, ws: Worksheet, title: str, trend: list[dict], data_f
     chart = book.workbook.add_chart({"type": "line"})
     for key, col in plotted.items():
         chart.add_series({
-            "name": names[key],
+            "name": chart_text(names[key]),
             "categories": [ws.name, data_first_row, month_col, data_last_row, month_col],
             "values": [ws.name, data_first_row, col, data_last_row, col],
             "line": {"color": SERIES_COLOURS[key], "width": 2.25},
@@ -369,7 +382,7 @@ def index_chart(book: Book, ws: Worksheet, title: str, trend: list[dict], data_f
                        "border": {"color": SERIES_COLOURS[key]},
                        "fill": {"color": SERIES_COLOURS[key]}},
         })
-    chart.set_title({"name": title, "name_font": {"name": FONT, "size": 11, "bold": True,
+    chart.set_title({"name": chart_text(title), "name_font": {"name": FONT, "size": 11, "bold": True,
                                                   "color": NHS_DARK_BLUE}})
     chart.set_y_axis({"name": "Index, same month of base year = 1.00", "num_format": "0.00",
                       "crossing": 1, "name_font": {"name": FONT, "size": 9, "bold": False},
