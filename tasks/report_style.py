@@ -8,12 +8,15 @@ text), a missing figure is "n/a" with its reason beside it.
 from __future__ import annotations
 
 import math
+import os
 import re
 import textwrap
+import uuid
 from datetime import date
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.exceptions import XlsxFileError
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
@@ -134,9 +137,12 @@ class Book:
     def __init__(self, path: Path, footer: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        # Written beside its final name and renamed into place on close: a reader, or a full
+        # disk, never meets half a workbook under the report's name.
+        self._partial = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
         # Every string is text, whatever it starts with: names come from trusts' files, and a
         # clinical group called '=HYPERLINK(...)' must not become a live formula or link.
-        self.workbook = xlsxwriter.Workbook(str(path), {
+        self.workbook = xlsxwriter.Workbook(str(self._partial), {
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
         # Excel drops a header or footer over 255 characters; '&' starts a code in one.
         self._footer = footer[:90].replace("&", "&&")
@@ -229,7 +235,14 @@ class Book:
         for ws in self.workbook.worksheets():
             last_row, last_col = self._extent[ws.name]
             ws.print_area(0, 0, last_row, last_col)
-        self.workbook.close()
+        try:
+            self.workbook.close()
+            os.replace(self._partial, self.path)
+        except BaseException as err:
+            self._partial.unlink(missing_ok=True)
+            if isinstance(err, OSError | XlsxFileError):   # xlsxwriter wraps the OSError
+                raise OSError(f"cannot write the report {self.path}: {err}") from err
+            raise
         return self.path
 
     # writing -----------------------------------------------------------------------------

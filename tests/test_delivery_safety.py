@@ -13,12 +13,12 @@ import pandas as pd
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
-from synthetic import load_all, write_synthetic
 
 from prodpack import db
 from schemas.settings import Settings
 from tasks.calculate import calculate_month
 from tasks.report import write_reports
+from tasks.report_style import Book
 
 MONTH = "2024-06"
 HOSTILE_GROUP = '=HYPERLINK("http://evil.example/x","Surgery")'
@@ -40,6 +40,8 @@ def _database(pg_server, template_db) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def hostile_reports(pg_server, template_db, tmp_path_factory):
     """June's reports and packs for two trusts whose hierarchy and peer names are formulas."""
+    from synthetic import load_all, write_synthetic
+
     admin, name = _database(pg_server, template_db)
     root = tmp_path_factory.mktemp("hostile")
     settings = Settings(
@@ -99,3 +101,45 @@ def test_hostile_names_stay_text_in_every_workbook(hostile_reports):
                         assert "<c:strRef>" not in title, (path.name, member, title)
     # The test means something only if every name reached some cell as text.
     assert all(shown.values()), shown
+
+
+# A child process whose files may not grow past a few kilobytes: a real write failure, as a
+# full disk gives, in the middle of writing the workbook (SIGXFSZ ignored, so write() fails).
+_WRITE_WITH_SMALL_FILE_LIMIT = """
+import resource, signal, sys
+from pathlib import Path
+from tasks.report_style import Book
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+book = Book(Path(sys.argv[1]), footer="test")
+ws = book.sheet("Figures")
+for row in range(3000):
+    book.text(ws, row, 1, f"service {row}: a longer label that does not compress to nothing {row * 7919}")
+    book.number(ws, row, 2, row / 7, "0.000")
+book.close()
+"""
+
+
+def _small_book(path: Path, label: str) -> None:
+    book = Book(path, footer="test")
+    book.text(book.sheet("Figures"), 0, 1, label)
+    book.close()
+
+
+def test_a_report_failing_mid_write_leaves_the_last_good_one_and_names_its_path(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "2024-06" / "executive_report_RXA_2024-06.xlsx"
+    _small_book(path, "last month's good report")
+    good = path.read_bytes()
+
+    child = subprocess.run([sys.executable, "-c", _WRITE_WITH_SMALL_FILE_LIMIT, str(path)],
+                           capture_output=True, text=True, cwd=Path(__file__).parents[1],
+                           timeout=120, check=False)
+    assert child.returncode != 0
+    last_line = child.stderr.strip().splitlines()[-1]
+    assert str(path) in last_line, child.stderr
+    assert path.read_bytes() == good
+    assert openpyxl.load_workbook(path)["Figures"]["B1"].value == "last month's good report"
+    assert [p.name for p in path.parent.iterdir()] == [path.name]   # no temporary file left
