@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 PODS = ("EL", "DC", "NEL", "OPFA", "OPFU", "OPPROC", "AE")
 ADMITTED_PODS = ("EL", "DC", "NEL")
@@ -24,13 +24,41 @@ STAFF_TYPES = ("substantive", "bank", "agency")
 OWNER_LEVELS = ("trust", "clinical_group", "directorate", "service")
 MAX_WTE = Decimal("1.5")
 
+# The months the platform accepts: from 2000-01 (the earliest any trust's extracts reach back to)
+# up to the current calendar month. Dates outside are typos, and year 0 cannot be stored at all.
+FIRST_PERIOD = date(2000, 1, 1)
+
+
+def last_period() -> date:
+    """The latest month a row may hold: the current calendar month."""
+    return date.today().replace(day=1)
+
+
+# What the database columns hold (sql/migrations/0001_foundation.sql): numeric(precision, scale)
+# columns, and PostgreSQL's integer. A value beyond them would fail the whole file's COPY.
+NUMERIC_COLUMNS = {
+    "amount": (18, 2), "contracted_wte": (8, 4), "sickness_fte_days": (10, 2),
+    "unit_cost": (14, 2), "pay_index": (10, 6), "non_pay_index": (10, 6),
+}
+# Columns that must stay above 0 (a database check, or a rule), so a value rounding to 0 is an error.
+POSITIVE_COLUMNS = frozenset({"contracted_wte", "pay_index", "non_pay_index"})
+MAX_INTEGER = 2_147_483_647
+# Characters a text value must not hold, and why: PostgreSQL text cannot store NUL, and U+FFFD
+# stands for bytes that were not UTF-8 text (the reader replaced them).
+UNSTORABLE_TEXT = {
+    "\x00": "holds a NUL byte (\\x00), which the database cannot store",
+    "\ufffd": "holds bytes that are not UTF-8 text",
+}
+
 # Shared by the models here and the column-wise validators in tasks/validate.py.
 ORG_CODE = r"[A-Z0-9]{3,5}"
 PERIOD = r"(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?(?:[ T][0-9:.]*)?"
 FINANCIAL_YEAR = r"(\d{4})[-/](\d{2})"
 TREATMENT_FUNCTION = r"\d{3}"
+# Digits of a sum, thousands commas (if any) in groups of three: 1,234,567.50 but not 1,2,3.
+MONEY_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+"
 # £1,234.50 | (1,234.50) | -1234.5 | £-12 | -£12: sign or brackets, optional £, digits with commas.
-MONEY = r"(?P<open>\()?\s*(?P<sign>-)?\s*£?\s*(?P<sign2>-)?\s*(?P<digits>\d[\d,]*(?:\.\d*)?|\.\d+)\s*(?P<close>\))?"
+MONEY = rf"(?P<open>\()?\s*(?P<sign>-)?\s*£?\s*(?P<sign2>-)?\s*(?P<digits>{MONEY_DIGITS})\s*(?P<close>\))?"
 WHOLE_NUMBER = r"[-+]?\d+(?:\.0*)?"
 DECIMAL = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
 
@@ -40,6 +68,32 @@ PERSONAL_COLUMNS = frozenset(
     {"employee_name", "ni_number", "date_of_birth", "employee_number", "email",
      "nhs_number", "local_patient_id", "postcode", "forename", "surname", "name"}
 )
+
+
+def text_problems(row: dict) -> list[str]:
+    """What makes a row's text unstorable, a message per column and problem."""
+    return [f"{column} {problem}" for column, value in row.items() if isinstance(value, str)
+            for char, problem in UNSTORABLE_TEXT.items() if char in value]
+
+
+def fits_numeric(column: str, value: Decimal) -> Decimal:
+    """The value, if its column stores it as it is meant (NUMERIC_COLUMNS); else ValueError."""
+    precision, scale = NUMERIC_COLUMNS[column]
+    digits = precision - scale
+    if value.is_finite() and value != 0 and value.adjusted() >= digits:
+        raise ValueError(f"{column} is too large (at most {digits} digits before the decimal point)")
+    if not value.is_finite():
+        raise ValueError(f"{column} is not a finite number")
+    stored = value.quantize(Decimal(1).scaleb(-scale), ROUND_HALF_UP)
+    if abs(stored) >= Decimal(10) ** digits:
+        raise ValueError(f"{column} is too large (at most {digits} digits before the decimal point)")
+    if column in POSITIVE_COLUMNS and value != 0 and stored == 0:
+        raise ValueError(f"{column} rounds to 0 at the {scale} decimal places the database keeps")
+    return value
+
+
+def _numeric(column: str) -> AfterValidator:
+    return AfterValidator(lambda v: v if v is None else fits_numeric(column, v))
 
 
 def _blank_to_none(value: object) -> object:
@@ -62,13 +116,25 @@ def parse_money(value: object) -> Decimal:
     return -amount if (match["open"] or match["sign"] or match["sign2"]) else amount
 
 
+def period_in_range(year: int, month: int) -> None:
+    """ValueError unless the month lies from FIRST_PERIOD to the current month."""
+    last = last_period()
+    if (year, month) < (FIRST_PERIOD.year, FIRST_PERIOD.month):
+        raise ValueError(f"period {year:04d}-{month:02d} is before {FIRST_PERIOD:%Y-%m}, "
+                         "the earliest month accepted")
+    if (year, month) > (last.year, last.month):
+        raise ValueError(f"period {year:04d}-{month:02d} is after the current month ({last:%Y-%m})")
+
+
 def parse_period(value: object) -> date:
     if isinstance(value, date):
+        period_in_range(value.year, value.month)
         return value.replace(day=1)
     text = str(value).strip()
     match = re.fullmatch(PERIOD, text)
     if not match or not 1 <= int(match[2]) <= 12:
         raise ValueError(f"period {text!r} is not a month YYYY-MM")
+    period_in_range(int(match[1]), int(match[2]))
     return date(int(match[1]), int(match[2]), 1)
 
 
@@ -83,7 +149,9 @@ def period_from_financial(financial_year: object, financial_period: object) -> d
     if not 1 <= fin_month <= 12:
         raise ValueError(f"financial_period {financial_period!r} is not 1..12")
     start = int(match[1])
-    return date(start if fin_month <= 9 else start + 1, (fin_month + 2) % 12 + 1, 1)
+    year, month = start if fin_month <= 9 else start + 1, (fin_month + 2) % 12 + 1
+    period_in_range(year, month)
+    return date(year, month, 1)
 
 
 def _whole(value: object) -> object:
@@ -99,14 +167,27 @@ OrgCode = Annotated[
     str, BeforeValidator(lambda v: _blank_to_none(v.upper() if isinstance(v, str) else v)),
     Field(pattern=f"^{ORG_CODE}$"),
 ]
-Money = Annotated[Decimal, BeforeValidator(parse_money)]
+Money = Annotated[Decimal, BeforeValidator(parse_money), _numeric("amount")]
+# A whole number PostgreSQL's integer holds.
+Integer = Annotated[int, Field(le=MAX_INTEGER)]
 Period = Annotated[date, BeforeValidator(parse_period)]
 
 
-class _PeriodRow(BaseModel):
-    """A row whose month comes as `period` or as `financial_year` + `financial_period`."""
+class _StoredRow(BaseModel):
+    """A row of text the database can store."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: object) -> object:
+        if isinstance(data, dict) and (problems := text_problems(data)):
+            raise ValueError("; ".join(problems))
+        return data
+
+
+class _PeriodRow(_StoredRow):
+    """A row whose month comes as `period` or as `financial_year` + `financial_period`."""
 
     @model_validator(mode="before")
     @classmethod
@@ -138,9 +219,11 @@ class WorkforceRow(_PeriodRow):
         BeforeValidator(lambda v: {c.casefold(): c for c in ASSIGNMENT_CATEGORIES}.get(
             str(v).strip().casefold(), v)),
     ]
-    contracted_wte: Annotated[Decimal, BeforeValidator(_blank_to_none), Field(gt=0, le=MAX_WTE)]
+    contracted_wte: Annotated[Decimal, BeforeValidator(_blank_to_none), Field(gt=0, le=MAX_WTE),
+                              _numeric("contracted_wte")]
     sickness_fte_days: Annotated[
-        Annotated[Decimal, Field(ge=0)] | None, BeforeValidator(_blank_to_none)] = None
+        Annotated[Decimal, Field(ge=0), _numeric("sickness_fte_days")] | None,
+        BeforeValidator(_blank_to_none)] = None
 
 
 class ActivityRow(_PeriodRow):
@@ -154,13 +237,13 @@ class ActivityRow(_PeriodRow):
         Literal[ATTENDANCE_STATUSES] | None,  # type: ignore[valid-type]
         BeforeValidator(lambda v: _blank_to_none(v.lower() if isinstance(v, str) else v)),
     ] = None
-    los_days: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole)] = None
-    preop_days: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_whole)] = None
-    count: Annotated[int, BeforeValidator(lambda v: 1 if _blank_to_none(v) is None else _whole(v)),
+    los_days: Annotated[Annotated[Integer, Field(ge=0)] | None, BeforeValidator(_whole)] = None
+    preop_days: Annotated[Annotated[Integer, Field(ge=0)] | None, BeforeValidator(_whole)] = None
+    count: Annotated[Integer, BeforeValidator(lambda v: 1 if _blank_to_none(v) is None else _whole(v)),
                      Field(gt=0)] = 1
 
     @model_validator(mode="after")
-    def _admitted_care_has_hrg(self) -> "ActivityRow":
+    def _admitted_care_has_hrg(self) -> ActivityRow:
         if self.pod in ADMITTED_PODS and not self.hrg_code:
             raise ValueError(f"hrg_code is required for admitted care ({self.pod})")
         return self
@@ -173,8 +256,8 @@ FACT_MODELS: dict[str, type[_PeriodRow]] = {
 
 # --- reference data --------------------------------------------------------------------
 
-class _ReferenceRow(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True)
+class _ReferenceRow(_StoredRow):
+    pass
 
 
 class HierarchyRow(_ReferenceRow):
@@ -204,16 +287,16 @@ class SubjectiveRow(_ReferenceRow):
 class UnitCostRow(_ReferenceRow):
     pod: Annotated[Literal[PODS], BeforeValidator(lambda v: str(v).strip().upper())]  # type: ignore[valid-type]
     hrg_code: Annotated[str, BeforeValidator(lambda v: str(v).strip().upper()), Field(min_length=1)]
-    unit_cost: Annotated[Decimal, BeforeValidator(parse_money), Field(ge=0)]
+    unit_cost: Annotated[Decimal, BeforeValidator(parse_money), Field(ge=0), _numeric("unit_cost")]
 
 
 class DeflatorRow(_ReferenceRow):
     financial_year: Annotated[str, Field(pattern=f"^{FINANCIAL_YEAR}$")]
-    pay_index: Annotated[Decimal, Field(gt=0)]
-    non_pay_index: Annotated[Decimal, Field(gt=0)]
+    pay_index: Annotated[Decimal, Field(gt=0), _numeric("pay_index")]
+    non_pay_index: Annotated[Decimal, Field(gt=0), _numeric("non_pay_index")]
 
     @model_validator(mode="after")
-    def _slash_form(self) -> "DeflatorRow":
+    def _slash_form(self) -> DeflatorRow:
         object.__setattr__(self, "financial_year", self.financial_year.replace("-", "/"))
         return self
 
@@ -231,7 +314,8 @@ class PeerRow(_ReferenceRow):
     org_name: OptionalText = None
     period: Annotated[str, BeforeValidator(lambda v: parse_period(v).strftime("%Y-%m"))]
     time_window: Literal["month", "ytd", "quarter"]
-    ip_cost: Decimal
+    # A fraction: far beyond ±1000 is a broken export (and 1e400000 no database column stores).
+    ip_cost: Annotated[Decimal, Field(allow_inf_nan=False, ge=-1000, le=1000)]
 
 
 # File stem under landing/reference -> (model, primary key, column scoping replacement).

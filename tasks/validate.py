@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -166,7 +167,7 @@ class _Reasons:
         for part in message:
             if isinstance(part, _Quoted):
                 shown = part.values.at(rows).astype(object).fillna("")
-                text = text + np.array([f"'{v[:40]}'" for v in shown], dtype=object)
+                text = text + np.array([f"'{_storable(v[:40])}'" for v in shown], dtype=object)
             elif isinstance(part, _Column):
                 text = text + part.at(rows).astype(object).fillna("").to_numpy()
             else:
@@ -187,6 +188,21 @@ class _Reasons:
         return every.groupby(level=0, sort=True).agg("; ".join)
 
 
+def _storable(text: str) -> str:
+    """Text as the database can store it, in text and in jsonb: no NUL."""
+    return text.replace("\x00", "\ufffd")
+
+
+def raw_row_json(record: dict) -> str:
+    """A quarantined row as JSON that jsonb stores whatever the row held: NUL (which jsonb
+    refuses, even escaped) as U+FFFD, each value cut to 200 characters."""
+    return json.dumps({key: _storable(value[:_SHOWN]) if isinstance(value, str) else value
+                       for key, value in record.items()}, ensure_ascii=False)
+
+
+_SHOWN = 200
+
+
 # --- rules over distinct values ------------------------------------------------------------
 
 def _number(values: pd.Series) -> pd.Series:
@@ -200,9 +216,33 @@ def _null_if_blank(values: pd.Series) -> pd.Series:
 
 
 def _decimal(values: pd.Series, ok: pd.Series) -> pa.Array:
-    """Text known to be decimal (where ok) as decimal128; other values read as 0."""
+    """Text known to be decimal and in range (where ok) as decimal128; other values read as 0.
+
+    Digits beyond the sixth decimal place are cut, not rounded: rounding the cut value to the
+    four or fewer places a column keeps gives what rounding the whole value would."""
     safe = values.where(ok.fillna(False).astype(bool), "0").astype(TEXT)
+    safe = safe.str.replace(r"(\.\d{6})\d+$", r"\1", regex=True)
     return pc.cast(_arrow(safe), pa.decimal128(38, 6))
+
+
+def _fits(column: _Column, name: str, reasons: _Reasons, checked: pd.Series) -> pd.Series:
+    """Per distinct value: the decimal text (where `checked`) fits its database column
+    (contract.NUMERIC_COLUMNS, as contract.fits_numeric rules for one value)."""
+    precision, scale = contract.NUMERIC_COLUMNS[name]
+    digits = precision - scale
+    values = column.values.where(checked.fillna(False).astype(bool))
+    too_large = (values.str.fullmatch(rf"[-+]?0*[1-9]\d{{{digits},}}(?:\.\d*)?")
+                 | values.str.fullmatch(rf"[-+]?0*9{{{digits}}}\.9{{{scale}}}[5-9]\d*")).fillna(False)
+    reasons.add(column.map(lambda _: too_large), f"{name} ", _Quoted(column),
+                f" is too large (at most {digits} digits before the decimal point)")
+    fits = ~too_large
+    if name in contract.POSITIVE_COLUMNS:
+        to_zero = (values.str.fullmatch(rf"[-+]?0*\.0{{{scale}}}[0-4]\d*")
+                   & values.str.contains(r"[1-9]")).fillna(False)
+        reasons.add(column.map(lambda _: to_zero), f"{name} ", _Quoted(column),
+                    f" rounds to 0 at the {scale} decimal places the database keeps")
+        fits &= ~to_zero
+    return fits
 
 
 def _whole_numbers(values: _Column, column: str, reasons: _Reasons, *, minimum: int,
@@ -215,6 +255,10 @@ def _whole_numbers(values: _Column, column: str, reasons: _Reasons, *, minimum: 
     number = _number(text.where(whole))
     reasons.add(values.map(lambda _: whole & (number < minimum)), f"{column} ", _Quoted(values),
                 f" is below {minimum}")
+    too_large = whole & (number > contract.MAX_INTEGER)
+    reasons.add(values.map(lambda _: too_large), f"{column} ", _Quoted(values),
+                f" is above {contract.MAX_INTEGER}, the largest whole number the database stores")
+    number = number.where(~too_large.astype(bool))
     if default is not None:
         number = number.where(~blank, default)
     return values.map(lambda _: number.astype("Int64").astype(TEXT))
@@ -224,6 +268,19 @@ def _month_start(year: pd.Series, month: pd.Series) -> pd.Series:
     """YYYY-MM-01 text from numeric year and month; <NA> where either is missing."""
     text = year.astype("Int64").astype(TEXT) + "-" + month.astype("Int64").astype(TEXT).str.pad(2, fillchar="0")
     return (text + "-01").where(year.notna() & month.notna())
+
+
+def _in_range(months: pd.Series, on: Callable[[pd.Series], _Column], reasons: _Reasons) -> pd.Series:
+    """YYYY-MM-01 text outside FIRST_PERIOD to the current month fails (as contract.period_in_range)."""
+    first, last = contract.FIRST_PERIOD, contract.last_period()
+    parts = months.str.extract(r"^(\d+)-(\d+)-01$")
+    index = _number(parts[0]) * 12 + _number(parts[1])
+    early = (index < first.year * 12 + first.month).fillna(False)
+    late = (index > last.year * 12 + last.month).fillna(False)
+    shown = on(months.str.pad(10, fillchar="0").str.slice(0, 7))
+    reasons.add(on(early), "period ", shown, f" is before {first:%Y-%m}, the earliest month accepted")
+    reasons.add(on(late), "period ", shown, f" is after the current month ({last:%Y-%m})")
+    return months.where(~(early | late))
 
 
 def _periods(chunk: _Chunk, reasons: _Reasons, declared: frozenset[date] | None) -> _Column:
@@ -249,6 +306,7 @@ def _periods(chunk: _Chunk, reasons: _Reasons, declared: frozenset[date] | None)
     month = month.where(month.between(1, 12))
     result = _month_start(year, month)
     reasons.add(on((text != "") & result.isna()), "period ", _Quoted(period), " is not a month YYYY-MM")
+    result = _in_range(result, on, reasons)
 
     missing = text == ""
     if has_financial:
@@ -264,7 +322,7 @@ def _periods(chunk: _Chunk, reasons: _Reasons, declared: frozenset[date] | None)
         reasons.add(on(missing & (fp != "") & fin_month.isna()),
                     "financial_period ", _Quoted(fp_column), " is not 1..12")
         reasons.add(on(missing & ((fy == "") | (fp == ""))), "period is missing")
-        result = result.mask(missing, from_financial)
+        result = result.mask(missing, _in_range(from_financial, on, reasons))
     else:
         reasons.add(on(missing), "period is missing")
 
@@ -293,7 +351,7 @@ def _required(chunk: _Chunk, column: str, reasons: _Reasons) -> _Column:
 
 # A sum with at most a minus sign and a pound sign before its digits: how most ledgers spell
 # money. Such text is canonical once the £ and the thousands commas are gone.
-_PLAIN_MONEY = r"(?:-£?|£-?)?(?:\d[\d,]*(?:\.\d*)?|\.\d+)"
+_PLAIN_MONEY = rf"(?:-£?|£-?)?(?:{contract.MONEY_DIGITS})"
 
 
 def _money(amount: _Column, reasons: _Reasons) -> _Column:
@@ -322,7 +380,8 @@ def _money(amount: _Column, reasons: _Reasons) -> _Column:
     reasons.add(amount.map(lambda v: v == ""), "amount is missing")
     reasons.add(amount.map(lambda v: (v != "") & ~well_formed), "amount ", _Quoted(amount),
                 " is not a sum of money")
-    return amount.map(lambda _: canonical)
+    fits = _fits(amount.map(lambda _: canonical), "amount", reasons, well_formed)
+    return amount.map(lambda _: canonical.where(fits))
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -386,10 +445,11 @@ def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> 
     wte_text = chunk.text("contracted_wte")
     values = wte_text.values
     is_decimal = values.str.fullmatch(contract.DECIMAL).fillna(False)
-    wte = pd.Series(_decimal(values, is_decimal).to_pandas(), index=values.index)
     reasons.add(wte_text.map(lambda v: v == ""), "contracted_wte is missing")
     reasons.add(wte_text.map(lambda v: (v != "") & ~is_decimal), "contracted_wte ",
                 _Quoted(wte_text), " is not a number")
+    is_decimal &= _fits(wte_text, "contracted_wte", reasons, is_decimal)
+    wte = pd.Series(_decimal(values, is_decimal).to_pandas(), index=values.index)
     out_of_range = is_decimal & ((wte <= 0) | (wte > contract.MAX_WTE))
     reasons.add(wte_text.map(lambda _: out_of_range), "contracted_wte ", wte_text,
                 f" is outside 0 < WTE <= {contract.MAX_WTE}")
@@ -400,6 +460,7 @@ def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> 
                 "sickness_fte_days ", _Quoted(sick_text), " is not a number")
     reasons.add(sick_text.map(lambda v: sick_decimal & v.str.startswith("-")),
                 "sickness_fte_days ", sick_text, " is negative")
+    sick_decimal &= _fits(sick_text, "sickness_fte_days", reasons, sick_decimal)
 
     cost_centre = _required(chunk, "cost_centre", reasons)
     # Last, so that only a row every other rule passed claims its assignment for the month.
@@ -451,6 +512,16 @@ def _activity(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> d
     }
 
 
+def _storable_text(chunk: _Chunk, reasons: _Reasons) -> None:
+    """Text the database cannot store fails its row, whatever the column (contract.UNSTORABLE_TEXT)."""
+    for name in chunk.table.column_names:
+        if name == "line_number":
+            continue
+        for char, problem in contract.UNSTORABLE_TEXT.items():
+            reasons.add(chunk.text(name).map(lambda v, c=char: v.str.contains(c, regex=False)),
+                        f"{name} {problem}")
+
+
 _VALIDATORS = {"ledger": _ledger, "workforce": _workforce, "activity": _activity}
 
 
@@ -464,7 +535,7 @@ def _raw_rows(table: pa.Table, rejected: np.ndarray, source: str,
         shown = [{("assignment_key" if k == "assignment_number" else k):
                   (None if pd.isna(hashed) else hashed) if k == "assignment_number" else v
                   for k, v in row.items()} for row, hashed in zip(shown, keys)]
-    return [json.dumps(row, ensure_ascii=False) for row in shown]
+    return [raw_row_json(row) for row in shown]
 
 
 def control_totals(source: str, typed: dict[str, _Column], kept: np.ndarray,
@@ -474,7 +545,7 @@ def control_totals(source: str, typed: dict[str, _Column], kept: np.ndarray,
     column = typed[measure]
     used = np.zeros(len(column.values), dtype=bool)
     used[column.codes[kept]] = True     # values only rejected rows hold need not be numbers
-    values = pc.cast(_arrow(column.values.where(used, "0")), pa.decimal128(38, 6))
+    values = _decimal(column.values, pd.Series(used, index=column.values.index))
     rounded = pc.round(values, ndigits=scale, round_mode="half_towards_infinity")
     # Decoded: two spellings of one code ("rxa", "RXA") are two entries of the dictionary.
     totals = pa.table({"org_code": rows["org_code"].cast(pa.string()),
@@ -491,6 +562,7 @@ def validate_chunk(source: str, frame: pa.Table | pd.DataFrame, context: Validat
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     chunk = _Chunk(table)
     reasons = _Reasons()
+    _storable_text(chunk, reasons)
     typed = _VALIDATORS[source](chunk, reasons, context)
     failed = reasons.joined()
     rejected = failed.index.to_numpy(dtype=np.intp)

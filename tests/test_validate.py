@@ -7,31 +7,38 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from pydantic import ValidationError
 
-from schemas.sources import FACT_MODELS, parse_money
-from tasks.validate import TEXT, ValidationContext, validate_chunk
+from schemas.sources import FACT_MODELS, REFERENCE_MODELS, parse_money
+from tasks.validate import TEXT, ValidationContext, raw_row_json, validate_chunk
 
 VARIANTS = {
     "ledger": {
         "org_code": ["RXA", " rxa ", "", "R-1", "TOOLONG"],
         "period": ["2024-05", "2024-5", "2024/05", "2024-05-01", "2024-05-01 00:00:00", "2024-13",
-                   "May-24", ""],
+                   "May-24", "", "0000-01", "1999-12", "2000-01", "2099-01"],
         "amount": ["£1,234.50", "(1,234.50)", "-1234.5", "£-7", "-£7", ".5", "1,000", "12.3.4",
-                   "n/a", "", "(5", "--5", "(-5)", " 42 "],
+                   "n/a", "", "(5", "--5", "(-5)", " 42 ", "1,2,3", "1,234,567.50", "12,34",
+                   "(1,234,56)", "99999999999999999999.99", "9999999999999999.995",
+                   "-9999999999999999.994", "0.001"],
+        "description": ["", "a\x00b", "caf\ufffd"],
     },
     "workforce": {
         "assignment_category": ["Permanent", "bank", "FIXED TERM TEMP", "Honorary", ""],
-        "contracted_wte": ["1", "1.5", "1.5001", "0", "0.01", "-0.5", "abc", ""],
-        "sickness_fte_days": ["", "2.5", "-1", "x"],
+        "contracted_wte": ["1", "1.5", "1.5001", "0", "0.01", "-0.5", "abc", "", "0.00001",
+                           "0.00005", "0.000049999", "0.123456789", "-0.00001"],
+        "sickness_fte_days": ["", "2.5", "-1", "x", "123456789012", "99999999.99", "99999999.995",
+                              "0.001"],
     },
     "activity": {
         "pod": ["EL", "dc", "OPFA", "AE", "XX", ""],
         "treatment_function_code": ["110", "11", "1100", "abc"],
         "hrg_code": ["HN12C", ""],
         "attendance_status": ["", "attended", "DNA", "maybe"],
-        "count": ["", "1", "3", "0", "-1", "2.0", "1.5"],
-        "los_days": ["", "0", "4", "-1", "x"],
+        "count": ["", "1", "3", "0", "-1", "2.0", "1.5", "99999999999", "2147483647",
+                  "2147483648"],
+        "los_days": ["", "0", "4", "-1", "x", "3000000000", "2147483647"],
     },
 }
 BASE = {
@@ -94,7 +101,7 @@ def test_column_rules_agree_with_the_pydantic_contract(source):
 
 @pytest.mark.parametrize("text, amount", [
     ("£1,234.50", Decimal("1234.50")), ("(1,234.50)", Decimal("-1234.50")),
-    ("-1234.5", Decimal("-1234.5")), ("-£12", Decimal("-12")), (".5", Decimal("0.5")),
+    ("-1234.5", Decimal("-1234.5")), ("-£12", Decimal(-12)), (".5", Decimal("0.5")),
 ])
 def test_money_spellings(text, amount):
     assert parse_money(text) == amount
@@ -126,3 +133,73 @@ def test_a_row_failed_by_another_rule_does_not_make_its_correction_a_duplicate()
     reasons = validated.rejects["reason"].tolist()
     assert "not a number" in reasons[0] and "duplicate" not in reasons[0]
     assert reasons[1].startswith("duplicate assignment_number for RXA 2024-05")
+
+
+# Each value passed validation yet failed its database column's COPY, failing the whole file.
+UNSTORABLE = [
+    ("ledger", "description", "Agency \x00 nurse", "NUL"),
+    ("ledger", "amount", "99999999999999999999.99", "too large"),
+    ("ledger", "amount", "9999999999999999.995", "too large"),
+    ("ledger", "amount", "1,2,3", "not a sum of money"),
+    ("ledger", "period", "0000-01", "before 2000-01"),
+    ("ledger", "period", "1900-01", "before 2000-01"),
+    ("ledger", "period", "2099-01", "after the current month"),
+    ("ledger", "cost_centre", "C1\ufffd", "not UTF-8"),
+    ("workforce", "contracted_wte", "0.00001", "rounds to 0"),
+    ("workforce", "contracted_wte", "1.50004", "outside"),
+    ("workforce", "sickness_fte_days", "123456789012", "too large"),
+    ("activity", "count", "99999999999", "above 2147483647"),
+    ("activity", "los_days", "3000000000", "above 2147483647"),
+    ("activity", "preop_days", "2147483648", "above 2147483647"),
+]
+
+
+@pytest.mark.parametrize("source, column, value, reason", UNSTORABLE)
+def test_a_value_its_column_cannot_store_is_rejected_by_both_rules(source, column, value, reason):
+    good = {**BASE[source], "assignment_number": "7-1"} if source == "workforce" else BASE[source]
+    bad = {**good, column: value, **({"assignment_number": "8-1"} if source == "workforce" else {})}
+    frame = pd.DataFrame([good, bad], dtype=TEXT)
+    frame["line_number"] = [2, 3]
+    validated = validate_chunk(source, frame, ValidationContext(assignment_key=b"k"))
+    assert validated.rows["line_number"].tolist() == [2]
+    assert validated.rejects["line_number"].tolist() == [3]
+    assert column in validated.rejects["reason"][0] and reason in validated.rejects["reason"][0]
+    assert "\x00" not in validated.rejects["reason"][0]
+    assert model_verdict(source, bad) is None
+    assert model_verdict(source, good) is not None
+
+
+def test_a_period_from_the_financial_year_keeps_to_the_months_accepted():
+    rows = [{**BASE["ledger"], "period": "", "financial_year": fy, "financial_period": "1"}
+            for fy in ("2024/25", "1999/00", "2098/99")]
+    frame = pd.DataFrame(rows, dtype=TEXT)
+    frame["line_number"] = [2, 3, 4]
+    validated = validate_chunk("ledger", frame, ValidationContext())
+    assert validated.rows["line_number"].tolist() == [2]
+    assert [model_verdict("ledger", r) is not None for r in rows] == [True, False, False]
+
+
+@pytest.mark.parametrize("stem, row", [
+    ("unit_costs", {"pod": "EL", "hrg_code": "HN12C", "unit_cost": "1e20"}),
+    ("unit_costs", {"pod": "EL", "hrg_code": "HN12C", "unit_cost": "9999999999999.99"}),
+    ("deflators", {"financial_year": "2024/25", "pay_index": "0.0000001", "non_pay_index": "1"}),
+    ("deflators", {"financial_year": "2024/25", "pay_index": "1", "non_pay_index": "12345.5"}),
+    ("hierarchy", {"org_code": "RXA", "cost_centre": "C1", "service": "S\x00",
+                   "directorate": "D", "clinical_group": "G"}),
+    ("owners", {"level": "trust", "node": "RXA", "name": "A Lead", "email": "a\x00@x.nhs.uk"}),
+    ("peers", {"org_code": "RXB", "period": "2099-01", "time_window": "month", "ip_cost": "0.1"}),
+    ("peers", {"org_code": "RXB", "period": "2024-01", "time_window": "month", "ip_cost": "1e400000"}),
+])
+def test_reference_rows_keep_to_their_database_columns(stem, row):
+    model = REFERENCE_MODELS[stem][0]
+    with pytest.raises(ValidationError):
+        model.model_validate(row)
+
+
+def test_a_quarantined_row_is_json_that_jsonb_stores(engine):
+    record = {"description": "a\x00b" + "x" * 500, "amount": "1"}
+    text = raw_row_json(record)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("select cast(:row as jsonb)"), {"row": text}).scalar_one()
+    assert stored["description"] == "a\ufffdb" + "x" * 197
+    assert stored["amount"] == "1"
