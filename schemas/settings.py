@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -102,9 +105,28 @@ class Settings(BaseSettings):
             return self.pseudonymisation_key.get_secret_value().encode()
         key_file = self.home / "pseudonymisation.key"
         if not key_file.exists():
-            import secrets
-
-            self.home.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
+            _create_key_file(key_file)
         return key_file.read_text().strip().encode()
+
+
+def _create_key_file(key_file: Path) -> None:
+    """Write a random key to key_file unless one is there; exactly one of several processes
+    doing this at once wins, and none ever reads a half-written key.
+
+    The key is written to a private temporary file (mode 0600 from its creation) and then
+    hard-linked to its name: the link appears whole or fails because another process linked
+    first, in which case that process's key is the one everybody reads.
+    """
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".pseudonymisation-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass  # another process's key won
+    finally:
+        os.unlink(temporary)
