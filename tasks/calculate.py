@@ -50,7 +50,10 @@ def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
     started = time.perf_counter()
     report = _report_date(month)
     with db.psycopg_connection(eng) as conn:
-        # One calculation of a month at a time: a second waits, then replaces the first.
+        # One calculation of a month at a time (two closes of the month at once): a second
+        # waits, then replaces the first. Unlocked, the second's delete would miss the first's
+        # uncommitted rows and its insert then fail on their keys (tests/test_concurrency.py).
+        # Held to the commit, and only one month's lock per transaction: no deadlock.
         conn.execute("select pg_advisory_xact_lock(hashtext('prodpack-calculate'), %s)",
                      (report.year * 100 + report.month,))
         _check_reference(conn, report, settings.base_year)
