@@ -10,7 +10,11 @@ from __future__ import annotations
 import mimetypes
 import smtplib
 import ssl
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -19,12 +23,49 @@ import httpx
 
 from schemas.settings import Settings
 
-SMTP_TIMEOUT_SECONDS = 30
+SMTP_TIMEOUT_SECONDS = 30        # the longest one SMTP socket operation may take
+SMTP_DEADLINE_SECONDS = 300      # all the mail of one run (a monthly close), however many messages
 TEAMS_TIMEOUT_SECONDS = 15
 
 
 class NotificationError(RuntimeError):
     """A message could not be delivered; the text says why and holds no secret."""
+
+
+@dataclass
+class _DeliveryRun:
+    """One run's mail: when its time is up, and the servers that failed it so far."""
+
+    ends_at: float
+    dead: dict[tuple[str, int], str] = field(default_factory=dict)   # server -> why
+
+    def left(self) -> float:
+        return self.ends_at - time.monotonic()
+
+
+_run: _DeliveryRun | None = None
+_run_lock = threading.Lock()
+
+
+@contextmanager
+def delivery_run(seconds: float | None = None) -> Iterator[None]:
+    """Bound the mail of one run: SMTP_DEADLINE_SECONDS in all, and a mail server that timed
+    out or refused the connection is not tried again in the run (each further message fails
+    at once), so an unanswering server costs one timeout, not one per recipient.
+
+    Nested calls join the run already open: a close opens one for all its stages."""
+    global _run
+    with _run_lock:
+        opened = _run is None
+        if opened:
+            _run = _DeliveryRun(time.monotonic() + (SMTP_DEADLINE_SECONDS if seconds is None
+                                                    else seconds))
+    try:
+        yield
+    finally:
+        if opened:
+            with _run_lock:
+                _run = None
 
 
 def _secrets(settings: Settings) -> list[str]:
@@ -69,13 +110,30 @@ def build_email(settings: Settings, to: Sequence[str], subject: str, text: str,
     return message
 
 
+def _operation_timeout(run: _DeliveryRun | None, timeout: float) -> float:
+    """A socket operation's timeout: its own limit, cut to what the run has left."""
+    if run is None:
+        return timeout
+    left = run.left()
+    if left <= 0:
+        raise TimeoutError("the run's time for sending mail ran out")
+    return min(timeout, left)
+
+
+def _breaks_the_server(step: str, err: BaseException) -> bool:
+    """A server that does not answer, or cannot be reached, will not do better this run."""
+    return step == "connect" or isinstance(err, TimeoutError | smtplib.SMTPServerDisconnected)
+
+
 def send_email(settings: Settings, to: list[str], subject: str, text: str,
                html: str | None = None, attachments: Sequence[Path] = (),
-               message_id: str | None = None) -> None:
+               message_id: str | None = None, timeout: float | None = None) -> None:
     """Send one message (plain text, and HTML where given) to every address in `to`.
 
     STARTTLS when PRODPACK_SMTP_STARTTLS is true (certificates verified against the system's
-    or SSL_CERT_FILE's authorities); login when PRODPACK_SMTP_USER is set."""
+    or SSL_CERT_FILE's authorities); login when PRODPACK_SMTP_USER is set. Each socket
+    operation waits at most `timeout` (default SMTP_TIMEOUT_SECONDS), and within a
+    delivery_run no longer than the run has left."""
     if not settings.smtp_host:
         raise NotificationError("PRODPACK_SMTP_HOST is not set")
     if not to:
@@ -85,24 +143,36 @@ def send_email(settings: Settings, to: list[str], subject: str, text: str,
     except OSError as err:
         raise NotificationError(f"cannot attach {_describe(err)}") from None
     where = f"{settings.smtp_host}:{settings.smtp_port}"
+    server = (settings.smtp_host, settings.smtp_port)
+    limit = SMTP_TIMEOUT_SECONDS if timeout is None else timeout
+    run = _run
+    if run is not None and server in run.dead:
+        raise NotificationError(_redacted(
+            settings, f"email to {len(to)} recipient(s) not tried: mail server {where} did not "
+                      f"answer earlier in this run ({run.dead[server]})"))
     step = "connect"
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
-                          timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+                          timeout=_operation_timeout(run, limit)) as smtp:
             if settings.smtp_starttls:
                 step = "STARTTLS"
+                smtp.sock.settimeout(_operation_timeout(run, limit))
                 smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user:
                 step = f"login as {settings.smtp_user}"
+                smtp.sock.settimeout(_operation_timeout(run, limit))
                 password = settings.smtp_password.get_secret_value() \
                     if settings.smtp_password is not None else ""
                 smtp.login(settings.smtp_user, password)
             step = "send"
+            smtp.sock.settimeout(_operation_timeout(run, limit))
             refused = smtp.send_message(message)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as err:
+        reason = f"failed at {step}: {_describe(err)}"
+        if run is not None and _breaks_the_server(step, err):
+            run.dead[server] = reason
         raise NotificationError(_redacted(
-            settings, f"email to {len(to)} recipient(s) via {where} failed at {step}: "
-                      f"{_describe(err)}")) from None
+            settings, f"email to {len(to)} recipient(s) via {where} {reason}")) from None
     if refused:
         # Accepted for some: a retry would double it for the others, so say who was refused.
         raise NotificationError(_redacted(
