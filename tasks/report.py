@@ -8,8 +8,10 @@ report_pack.py lay out, report_style.py holds the look.
 
 from __future__ import annotations
 
+import hashlib
 import html
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -267,6 +269,20 @@ def _one(eng: Engine, settings: Settings, org_code: str, month: str) -> OrgData:
     return data
 
 
+def figures_sha256(data: OrgData) -> str:
+    """SHA-256 of everything a trust's reports show: the same figures, names and notes give
+    the same digest on any day (the .xlsx bytes carry the day they were produced)."""
+    shown = {
+        "org": [data.org_code, data.org_name, data.month, data.base_year],
+        "rows": sorted(data.rows.values(), key=lambda r: (r["time_window"], r["level"], r["node"])),
+        "trend": data.trend, "ranks": data.ranks, "indicators": data.indicators,
+        # The data-quality run's id changes every run; its notes are what the report shows.
+        "dq": [{**asdict(n), "services": sorted(n.services)} for n in data.dq_notes],
+    }
+    canonical = json.dumps(shown, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 # --- the public API ----------------------------------------------------------------------
 
 def is_quarter_end(month: str) -> bool:
@@ -324,7 +340,8 @@ def _write_loaded(loaded: dict[str, OrgData], month: str, out_dir: Path, packs: 
     for org_code, data in loaded.items():
         written.append({"org_code": org_code, "kind": "executive", "clinical_group": None,
                         "path": report_executive.write(
-                            data, executive_report_path(out_dir, org_code, month))})
+                            data, executive_report_path(out_dir, org_code, month)),
+                        "figures_sha256": figures_sha256(data)})
         if with_packs:
             for group in data.clinical_groups():
                 written.append({"org_code": org_code, "kind": "pack", "clinical_group": group,
@@ -368,9 +385,12 @@ def _opportunity_words(value: float | None, wte: float | None) -> str:
 def executive_email(eng: Engine, settings: Settings, org_code: str, month: str
                     ) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of the email that carries the executive report."""
-    data = _one(eng, settings, org_code, month)
+    return executive_email_of(_one(eng, settings, org_code, month))
+
+
+def executive_email_of(data: OrgData) -> tuple[str, str, str]:
     h = headline(data)
-    name = data.org_name if data.org_name != org_code else org_code
+    name = data.org_name if data.org_name != data.org_code else data.org_code
     subject = (f"Implied productivity {data.month_label}: {name} "
                f"{signed_percent(h['ytd_ip_cost'])} on cost year to date")
     ytd_span = data.span_label("ytd")
@@ -386,7 +406,7 @@ def executive_email(eng: Engine, settings: Settings, org_code: str, month: str
     adverse = [f"{s['node']} ({signed_percent(s['ip_cost'])}, "
                f"{pounds_words(s['cost_opportunity'])} above baseline need)"
                for s in h["adverse_services"][:3]]
-    attachment = executive_report_path(Path("."), org_code, month).name
+    attachment = executive_report_path(Path("."), data.org_code, data.month).name
     dq = (f"{h['dq_notes']} data-quality note(s) this month; each is shown beside the figures "
           "it touches." if h["dq_notes"] else "No data-quality warnings this month.")
 
@@ -464,32 +484,3 @@ def report(month: str, out: str | None, orgs: list[str], packs: bool | None) -> 
         key=f"reports-{month}", markdown=reports_markdown(month, written, headlines),
         description=f"Implied productivity reports for {month_label(month)}")
     return written
-
-
-@task(name="email-executive-reports", task_run_name="email-executive-reports-{month}",
-      timeout_seconds=600)
-def email_executive_reports(month: str, reports: list[dict], dry_run: bool = False) -> list[dict]:
-    """Each trust's executive report to the executive distribution list, as an attachment."""
-    from tasks.notify import NotificationError, send_email
-
-    settings = Settings()
-    if not settings.executive_recipients:
-        print("no PRODPACK_EXECUTIVE_RECIPIENTS set: executive reports written, not emailed")
-        return []
-    sent = []
-    for r in reports:
-        if r["kind"] != "executive":
-            continue
-        subject, text, html = executive_email(db.engine(settings), settings, r["org_code"], month)
-        error = None
-        if not dry_run:
-            try:
-                send_email(settings, settings.executive_recipients, subject, text, html,
-                           attachments=[Path(r["path"])])
-            except NotificationError as err:
-                # The report is written and linked in the run's artifact; a mail outage must
-                # not fail the close. The platform team is told below.
-                error = str(err)
-        sent.append({"org_code": r["org_code"], "to": settings.executive_recipients,
-                     "subject": subject, "sent": not dry_run and error is None, "error": error})
-    return sent
