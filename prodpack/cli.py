@@ -15,6 +15,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 BLOCKED = 3  # a blocking data-quality failure (INTERFACE.md)
+# Published, but something needs the platform team: a delivery failed or a file failed to load.
+NEEDS_ATTENTION = 4
 
 
 def _month(value: str) -> str:
@@ -77,10 +79,21 @@ def prefect_api_configured() -> bool:
     return bool(PREFECT_API_URL.value())
 
 
-def _print_load_failures(results: list[dict]) -> None:
+def _warn(line: str) -> None:
+    """A line on stderr that cannot forge another line or drive the terminal: messages carry
+    file names and mail servers' replies."""
+    from tasks.landing import display_name
+
+    print(display_name(line), file=sys.stderr)
+
+
+def _print_load_failures(results: list[dict], failed_too: bool = True) -> None:
+    """Each rejected (and failed) file once, on stderr."""
     for r in results:
         if r["status"] == "rejected":
-            print(f"rejected: {r['message']}", file=sys.stderr)
+            _warn(f"rejected: {r['message']}")
+        elif r["status"] == "failed" and failed_too:
+            _warn(f"failed: {r['origin']}: {r['message']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,13 +160,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             outcome = monthly_close(parameters)
             print("\n".join(outcome["headline"]))
-            _print_load_failures(outcome["loads"])
+            _print_load_failures(outcome["loads"], failed_too=False)   # in needs_attention
+            for line in outcome["needs_attention"]:
+                _warn(f"prodpack run: {line}")
             if outcome["blocked"]:
                 for org, reasons in outcome["blocked"].items():
-                    print(f"prodpack run: {org} {outcome['month']} not published, data quality: "
-                          f"{'; '.join(reasons)}", file=sys.stderr)
+                    _warn(f"prodpack run: {org} {outcome['month']} not published, data quality: "
+                          f"{'; '.join(reasons)}")
                 return BLOCKED
-            return 0
+            return NEEDS_ATTENTION if outcome["needs_attention"] else 0
         if args.command == "backfill":
             from flows.backfill import BackfillParameters, backfill
 
@@ -165,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as err:  # the one-line reason INTERFACE.md promises
         reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
-        print(f"prodpack {args.command}: {reason}", file=sys.stderr)
+        _warn(f"prodpack {args.command}: {reason}")
         return 1
     return 2
 
