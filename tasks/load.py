@@ -15,31 +15,27 @@ these functions, and `prodpack load` with no Prefect server calls load_landing d
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import logging
-import queue
-import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator, Self
 
 import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from prodpack import db
 from schemas.settings import Settings
 from schemas.sources import REFERENCE_MODELS
+from tasks import load_log
 from tasks.extract import (
     Chunk,
+    FileChanged,
     FileRejected,
     SourceFile,
     csv_text,
@@ -49,16 +45,22 @@ from tasks.extract import (
     read_query,
     read_xlsx,
 )
-from tasks.validate import RAW_COLUMNS, ValidationContext, validate_chunk
+from tasks.load_copy import CopyWriter, RefusedValue, copy_rows, copy_text
+from tasks.validate import RAW_COLUMNS, ValidationContext, raw_row_json, validate_chunk
 
 log = logging.getLogger("prodpack.load")
 
 
 @dataclass
 class LoadResult:
+    """What became of one input. status: loaded | rejected (the file, or a reference file's
+    rows, kept out: message says why) | unchanged (seen before) | deferred (changed while it was
+    read: the next run loads it) | failed (an error of ours or the file's: message names the file
+    and the error class; the next run tries again)."""
+
     origin: str
     source: str
-    status: str                  # loaded | rejected | unchanged | failed
+    status: str
     load_id: int | None = None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -73,66 +75,12 @@ class _Unchanged(Exception):
     """The content was loaded before: undo this load's work."""
 
 
-def _already_seen(conn: psycopg.Connection, content_hash: str) -> str | None:
-    row = conn.execute(
-        "select status from ops.load_log where content_hash = %s and status in ('loaded', 'rejected')"
-        " order by load_id desc limit 1", [content_hash]).fetchone()
-    return row[0] if row else None
+class _Kept(Exception):
+    """A reference file too bad to replace its table: the table stays, the file is rejected."""
 
-
-def _start_log(eng: Engine, source: str, origin: str, content_hash: str) -> int:
-    with db.psycopg_connection(eng) as conn:
-        return conn.execute(
-            "insert into ops.load_log (source, origin, content_hash, status) "
-            "values (%s, %s, %s, 'running') returning load_id", [source, origin, content_hash],
-        ).fetchone()[0]
-
-
-def _finish_log(eng: Engine, load_id: int, status: str, message: str) -> None:
-    with db.psycopg_connection(eng) as conn:
-        conn.execute(
-            "update ops.load_log set status = %s, message = %s, rows_read = 0, rows_loaded = 0,"
-            " rows_quarantined = 0, finished_at = clock_timestamp() where load_id = %s",
-            [status, message[:2000], load_id])
-
-
-def _copy(conn: psycopg.Connection, table: str, columns: list[str], data: bytes,
-          form: str = "csv") -> None:
-    if not data:
-        return
-    with conn.cursor().copy(f"copy {table} ({', '.join(columns)}) from stdin (format {form})") as copy:
-        copy.write(memoryview(data))    # psycopg sends it in slices; a view spares the copies
-
-
-# Characters COPY's text format gives a meaning to, and a quote, which the Arrow writer refuses
-# to leave unquoted; escaped, each stands for itself (\042 is an octal escape for the quote).
-_SPECIAL = r'[\\\t\n\r"]'
-_ESCAPES = [("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"), ('"', "\\042")]
-
-
-def _escaped(values: pa.Array) -> pa.Array:
-    if not pc.any(pc.match_substring_regex(values, _SPECIAL)).as_py():
-        return values
-    for char, escape in _ESCAPES:
-        values = pc.replace_substring(values, char, escape)
-    return values
-
-
-def copy_text(table: pa.Table) -> bytes:
-    """Rows in COPY's text format, which PostgreSQL parses with less CPU than CSV (nothing is
-    quoted): 3.2 s against 3.6 to 4.1 s for a large trust's year of activity."""
-    columns = []
-    for column in table.columns:
-        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if pa.types.is_dictionary(column.type):     # escape each distinct value once
-            column = _escaped(column.dictionary).take(column.indices)
-        elif pa.types.is_string(column.type):
-            column = _escaped(column)
-        columns.append(column)
-    buffer = io.BytesIO()
-    pacsv.write_csv(pa.table(columns, names=table.column_names), buffer, pacsv.WriteOptions(
-        include_header=False, delimiter="\t", null_string="\\N", quoting_style="none"))
-    return buffer.getvalue()
+    def __init__(self, message: str, rows_read: int, rejects: bytes):
+        super().__init__(message)
+        self.rows_read, self.rejects = rows_read, rejects
 
 
 _QUARANTINE_COLUMNS = ["load_id", "line_number", "raw_row", "reason"]
@@ -152,66 +100,23 @@ def _parser_rejects(chunk: Chunk) -> pd.DataFrame:
     })
 
 
-class _CopyWriter:
-    """COPYs chunks on a thread of its own, one chunk behind the reader.
-
-    psycopg waits on the server without holding the GIL, so the reading thread validates the
-    next chunk while PostgreSQL parses this one. The queue holds one chunk: memory stays at a
-    few chunks, and a reader faster than the server waits for it. The connection belongs to
-    the writer until the `with` block ends; an error on either side stops both and is raised.
-    """
-
-    def __init__(self, conn: psycopg.Connection):
-        self._conn = conn
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
-        self._abandoned = False
-        self._thread = threading.Thread(target=self._run, name="prodpack-copy", daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while (copies := self._queue.get()) is not None:
-            # After an error on either side the transaction is lost: drain without writing.
-            if self._error is None and not self._abandoned:
-                try:
-                    for copy in copies:
-                        _copy(self._conn, *copy)
-                except BaseException as err:
-                    self._error = err
-
-    def write(self, *copies: tuple[str, list[str], bytes, str]) -> None:
-        """Queue (table, columns, data, format) COPYs; raise the writer's error, if any."""
-        if self._error is not None:
-            raise self._error
-        self._queue.put(copies)
-
-    def __exit__(self, kind, error, trace) -> None:
-        self._abandoned = error is not None
-        self._queue.put(None)
-        self._thread.join()
-        if error is None and self._error is not None:
-            raise self._error
-
-
 # --- facts ---------------------------------------------------------------------------------
 
 def _load_facts(
     conn: psycopg.Connection, load_id: int, source: str, chunks: Iterator[Chunk],
     context: ValidationContext,
-) -> tuple[int, int, float]:
-    """COPY every chunk's valid rows and rejects; replace the slices; return counts and read time."""
+) -> tuple[int, int, float, pd.DataFrame]:
+    """COPY every chunk's valid rows and rejects; return counts, read time and the file's slices."""
     loaded = quarantined = 0
     read_seconds = 0.0
     controls = []
     columns = ["load_id", *RAW_COLUMNS[source]]
-    with _CopyWriter(conn) as writer:
+    with CopyWriter(conn) as writer:
         started = time.perf_counter()
         for chunk in chunks:
             validated = validate_chunk(source, chunk.frame, context)
             rows = validated.table
+            lines = rows.column("line_number").to_numpy()
             rows = rows.add_column(0, "load_id", pa.array(np.full(rows.num_rows, load_id, np.int64)))
             rejects = pd.concat([validated.rejects, _parser_rejects(chunk)], ignore_index=True)
             data, rejected = copy_text(rows), _quarantine_csv(load_id, rejects)
@@ -219,27 +124,60 @@ def _load_facts(
             quarantined += len(rejects)
             controls.append(validated.control)
             read_seconds += time.perf_counter() - started
-            writer.write((f"raw.{source}", columns, data, "text"),
-                         ("ops.quarantine", _QUARANTINE_COLUMNS, rejected, "csv"))
+            writer.write((f"raw.{source}", columns, data, "text", lines),
+                         ("ops.quarantine", _QUARANTINE_COLUMNS, rejected, "csv", None))
             started = time.perf_counter()
         read_seconds += time.perf_counter() - started
 
     slices = (pd.concat(controls).groupby(["org_code", "period"], as_index=False).sum()
               if controls else pd.DataFrame(columns=["org_code", "period", "rows_loaded", "control_total"]))
-    if not slices.empty:
+    return loaded, quarantined, read_seconds, slices
+
+
+def _replace_slices(conn: psycopg.Connection, load_id: int, source: str, slices: pd.DataFrame) -> int:
+    """Make this load the holder of its slices, except those a newer file holds; return how many
+    slices were left to a newer file.
+
+    Loads that share an (org, source) take turns from here to commit, so each sees the other's
+    rows and slices; other trusts' loads (a region's flow runs) go on in parallel. Locks are
+    taken in one order, so two loads cannot wait for each other. Which file is newer is decided
+    here, under the lock, not by which load started or commits first: a big old file that
+    commits after its small correction leaves the correction's slices as they are.
+    """
+    if slices.empty:
+        return 0
+    orgs, periods = slices["org_code"].tolist(), slices["period"].tolist()
+    for org in sorted(set(orgs)):
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}-{org}"])
+    held = {n - 1 for (n,) in conn.execute(_HELD_BY_NEWER, [orgs, periods, source, load_id, load_id])}
+    if held:
+        mine = [i in held for i in range(len(orgs))]
+        conn.execute(
+            f"delete from raw.{source} r using unnest(%s::text[], %s::date[]) s(org_code, period)"
+            " where r.load_id = %s and r.org_code = s.org_code and r.period = s.period",
+            [slices["org_code"][mine].tolist(), slices["period"][mine].tolist(), load_id])
+        slices = slices[[not m for m in mine]]
         orgs, periods = slices["org_code"].tolist(), slices["period"].tolist()
-        # Loads that share an (org, source) take turns from here to commit, so each sees the
-        # other's rows and replaces them; other trusts' loads (a region's flow runs) go on in
-        # parallel. Locks are taken in one order, so two loads cannot wait for each other.
-        for org in sorted(set(orgs)):
-            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}-{org}"])
+    if orgs:
         _delete_replaced(conn, load_id, source, orgs, periods)
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into ops.load_slice (load_id, org_code, period, rows_loaded, control_total)"
                 " values (%s, %s, %s, %s, %s)",
                 [(load_id, o, p, int(n), str(t)) for o, p, n, t in slices.itertuples(index=False)])
-    return loaded, quarantined, read_seconds
+    return len(held)
+
+
+# The slices whose holder (their latest load_slice row, as the reconciliation check reads it)
+# came from a file newer than this load's: (modified time, origin), as discover orders files.
+_HELD_BY_NEWER = """
+    select f.n from unnest(%s::text[], %s::date[]) with ordinality f(org_code, period, n)
+    cross join lateral (
+        select l.file_modified_at, l.origin from ops.load_slice s join ops.load_log l using (load_id)
+        where s.org_code = f.org_code and s.period = f.period and l.source = %s and s.load_id <> %s
+        order by s.load_id desc limit 1) holder
+    where (holder.file_modified_at, holder.origin)
+        > (select file_modified_at, origin from ops.load_log where load_id = %s)"""
 
 
 def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
@@ -266,19 +204,24 @@ def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
 # --- reference data --------------------------------------------------------------------------
 
 def _load_reference(
-    conn: psycopg.Connection, load_id: int, source: str, chunks: Iterator[Chunk]
-) -> tuple[int, int, float]:
-    """Validate each row with its pydantic model; replace the table, or the file's orgs' rows."""
+    conn: psycopg.Connection, load_id: int, source: str, origin: str, chunks: Iterator[Chunk]
+) -> tuple[int, int, float, str | None]:
+    """Validate each row with its pydantic model; replace the table, or the file's orgs' rows.
+
+    A file whose rows fail whole or mostly is a broken export, not the trust's new reference
+    data: the table keeps its rows, and the last item returned says so (the rows are quarantined).
+    """
     started = time.perf_counter()
     model, key, scope = REFERENCE_MODELS[source]
     valid: list[dict] = []
+    lines: list[int] = []
     rejects: list[tuple[int | None, str | None, str]] = []
     seen: dict[tuple, int] = {}
     for chunk in chunks:
         rejects += [(n, None, r) for n, r in chunk.bad_lines]
         for record in chunk.frame.to_pylist():
             line = int(record.pop("line_number"))
-            raw_row = json.dumps(record, ensure_ascii=False)
+            raw_row = raw_row_json(record)
             try:
                 row = model.model_validate(record).model_dump()
             except ValidationError as err:
@@ -288,79 +231,157 @@ def _load_reference(
                 continue
             identity = tuple(row[k] for k in key)
             if identity in seen:
-                rejects.append((line, raw_row, f"duplicate {', '.join(key)} {identity} "
-                                                f"(first at line {seen[identity]})"))
+                rejects.append((line, raw_row, (f"duplicate {', '.join(key)} {identity} "
+                                                f"(first at line {seen[identity]})")))
                 continue
             seen[identity] = line
             valid.append(row)
+            lines.append(line)
     read_seconds = time.perf_counter() - started
 
     table = f"core.{source}"
+    copy_rows(conn, "ops.quarantine", _QUARANTINE_COLUMNS, _quarantine_csv(
+        load_id, pd.DataFrame(rejects, columns=["line_number", "raw_row", "reason"])))
+    if not valid or len(rejects) > len(valid):
+        return 0, len(rejects), read_seconds, (
+            f"{origin}: {len(rejects)} of {len(valid) + len(rejects)} rows failed validation;"
+            f" {table} kept as it was (see ops.quarantine)")
     if scope is None:
         conn.execute(f"delete from {table}")
     else:
         conn.execute(f"delete from {table} where {scope} = any(%s)",
                      [sorted({row[scope] for row in valid})])
-    if valid:
-        frame = pd.DataFrame(valid).assign(load_id=load_id)
-        _copy(conn, table, list(frame.columns), csv_text(frame))
-    _copy(conn, "ops.quarantine", _QUARANTINE_COLUMNS, _quarantine_csv(
-        load_id, pd.DataFrame(rejects, columns=["line_number", "raw_row", "reason"])))
-    return len(valid), len(rejects), read_seconds
+    frame = pd.DataFrame(valid).assign(load_id=load_id)
+    copy_rows(conn, table, list(frame.columns), csv_text(frame), lines=lines)
+    return len(valid), len(rejects), read_seconds, None
 
 
 # --- one input, start to finish ------------------------------------------------------------
 
+# What a second try cannot fix is recorded against its file and the run goes on; a lost
+# database is the run's error, not the file's.
+_LOST_DATABASE = (psycopg.OperationalError, psycopg.InterfaceError)
+
+
 def _run_load(
     eng: Engine, settings: Settings, source: str, origin: str, content_hash: str | None,
-    open_input, *, declared_months=None, finish_hash=None,
+    open_input, *, declared_months=None, finish_hash=None, stat=None,
 ) -> LoadResult:
-    """The shared life of a load: log, read and write in one transaction, account, finish."""
-    load_id = _start_log(eng, source, origin, content_hash or "pending")
+    """The shared life of a load: log, read and write in one transaction, account, finish.
+
+    One connection does it all: it holds the running row's lock (tasks/load_log.py) from the
+    row's insert to the load's end.
+    """
+    with db.psycopg_connection(eng) as conn:
+        load_id = load_log.start(conn, source, origin, content_hash or "pending", stat)
+        try:
+            return _load_in_transaction(conn, settings, load_id, source, origin, content_hash,
+                                        open_input, declared_months, finish_hash)
+        finally:
+            load_log.release(conn, load_id)
+
+
+def _load_in_transaction(conn, settings, load_id, source, origin, content_hash, open_input,
+                         declared_months, finish_hash) -> LoadResult:
     write_started = time.perf_counter()
+    kept = note = None
     try:
-        with db.psycopg_connection(eng) as conn:
-            columns, chunks = open_input()
-            if source not in RAW_COLUMNS:
-                # One load of a reference table at a time: it is replaced, not appended to.
-                conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}"])
-                loaded, quarantined, read_seconds = _load_reference(conn, load_id, source, chunks)
-            else:
-                context = ValidationContext(
-                    declared_months=declared_months,
-                    assignment_key=settings.assignment_key())
-                loaded, quarantined, read_seconds = _load_facts(conn, load_id, source, chunks, context)
+        _, chunks = open_input()
+        if source not in RAW_COLUMNS:
+            # One load of a reference table at a time, and whether its bytes are the table's
+            # current load decided under that turn: it is replaced, not appended to.
+            conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}"])
+            if load_log.reference_seen(conn, source, content_hash):
+                raise _Unchanged
+            loaded, quarantined, read_seconds, kept = _load_reference(conn, load_id, source, origin, chunks)
+        else:
+            context = ValidationContext(
+                declared_months=declared_months,
+                assignment_key=settings.assignment_key())
+            loaded, quarantined, read_seconds, slices = _load_facts(conn, load_id, source, chunks, context)
             if finish_hash is not None:
                 content_hash = finish_hash()
-                if _already_seen(conn, content_hash):
-                    raise _Unchanged
+            # Another load of the same bytes may have committed while this one read them.
+            if load_log.claim(conn, content_hash):
+                raise _Unchanged
+            if held := _replace_slices(conn, load_id, source, slices):
+                note = f"{held} slice(s) already held by a newer file were left as they were"
+        if kept is not None:
             conn.execute(
-                "update ops.load_log set status = 'loaded', content_hash = %s, rows_read = %s,"
-                " rows_loaded = %s, rows_quarantined = %s, finished_at = clock_timestamp(),"
-                " read_seconds = %s, write_seconds = %s, message = %s where load_id = %s",
-                [content_hash, loaded + quarantined, loaded, quarantined, round(read_seconds, 3),
-                 round(time.perf_counter() - write_started - read_seconds, 3),
-                 f"{quarantined} row(s) quarantined" if quarantined else None, load_id])
+                "update ops.load_log set status = 'rejected', content_hash = %s, rows_read = %s,"
+                " rows_loaded = 0, rows_quarantined = %s, finished_at = clock_timestamp(),"
+                " message = %s where load_id = %s",
+                [content_hash, loaded + quarantined, quarantined, kept, load_id])
+            conn.commit()
+            return LoadResult(origin, source, "rejected", load_id, quarantined, 0, quarantined, kept)
+        note = "; ".join(m for m in (f"{quarantined} row(s) quarantined" if quarantined else None,
+                                     note) if m) or None
+        conn.execute(
+            "update ops.load_log set status = 'loaded', content_hash = %s, rows_read = %s,"
+            " rows_loaded = %s, rows_quarantined = %s, finished_at = clock_timestamp(),"
+            " read_seconds = %s, write_seconds = %s, message = %s where load_id = %s",
+            [content_hash, loaded + quarantined, loaded, quarantined, round(read_seconds, 3),
+             round(time.perf_counter() - write_started - read_seconds, 3), note, load_id])
+        conn.commit()
     except _Unchanged:
-        with db.psycopg_connection(eng) as conn:
-            conn.execute("delete from ops.load_log where load_id = %s", [load_id])
+        conn.rollback()
+        conn.execute("delete from ops.load_log where load_id = %s", [load_id])
+        conn.commit()
         return LoadResult(origin, source, "unchanged", message="already loaded")
+    except FileChanged as changed:
+        conn.rollback()
+        message = str(changed)
+        load_log.finish(conn, load_id, "deferred", message)
+        return LoadResult(origin, source, "deferred", load_id, message=message)
     except FileRejected as rejected:
-        _finish_log(eng, load_id, "rejected", str(rejected))
-        log.warning("rejected %s", rejected)
-        return LoadResult(origin, source, "rejected", load_id, message=str(rejected))
-    except Exception as err:
-        _finish_log(eng, load_id, "failed", f"{origin}: {err.__class__.__name__}: {err}")
+        conn.rollback()
+        message = f"{origin}: {rejected}" if isinstance(rejected, RefusedValue) else str(rejected)
+        load_log.finish(conn, load_id, "rejected", message)
+        return LoadResult(origin, source, "rejected", load_id, message=message)
+    except _LOST_DATABASE:
         raise
-    return LoadResult(origin, source, "loaded", load_id, loaded + quarantined, loaded, quarantined)
+    except Exception as err:
+        conn.rollback()
+        message = _failure(origin, err)
+        load_log.finish(conn, load_id, "failed", message)
+        log.debug("failed to load %s", origin, exc_info=True)   # the text may quote the file
+        return LoadResult(origin, source, "failed", load_id, message=message)
+    return LoadResult(origin, source, "loaded", load_id, loaded + quarantined, loaded, quarantined, note)
+
+
+def _failure(origin: str, err: BaseException) -> str:
+    """A failure's message: the file and the error's class, never the error's text (it can
+    quote the file's content)."""
+    code = f" (SQLSTATE {err.sqlstate})" if isinstance(err, psycopg.Error) and err.sqlstate else ""
+    return f"{origin}: failed with {err.__class__.__name__}{code}; the next run tries it again"
 
 
 def load_file(eng: Engine, settings: Settings, source_file: SourceFile) -> LoadResult:
-    """Load one landed file unless its bytes were loaded (or rejected) before."""
+    """Load one landed file unless it was seen before; a file's failure is its result, not an error."""
     origin, source = source_file.origin, source_file.source
-    content_hash, encoding, problem = hash_and_encoding(source_file.path, origin)
+    try:
+        return _load_file(eng, settings, source_file)
+    except _LOST_DATABASE:
+        raise
+    except Exception as err:      # before its load began: the file vanished, a bug
+        message = _failure(origin, err)
+        log.debug("failed to load %s", origin, exc_info=True)
+        with db.psycopg_connection(eng) as conn:
+            load_id = load_log.start(conn, source, origin, "unread", None)
+            load_log.finish(conn, load_id, "failed", message)
+            load_log.release(conn, load_id)
+        return LoadResult(origin, source, "failed", load_id, message=message)
+
+
+def _load_file(eng: Engine, settings: Settings, source_file: SourceFile) -> LoadResult:
+    origin, source = source_file.origin, source_file.source
+    stat = load_log.file_stat(source_file)
+    if source_file.refusal is not None:
+        return _refuse(eng, source_file, source_file.refusal, stat)
+    content_hash, encoding, problem = hash_and_encoding(source_file, origin)
     with db.psycopg_connection(eng) as conn:
-        seen = _already_seen(conn, content_hash)
+        seen = (load_log.reference_seen(conn, source, content_hash) if source_file.is_reference
+                else load_log.already_seen(conn, content_hash))
     if seen:
         return LoadResult(origin, source, "unchanged", message=f"already {seen}")
     if source not in REFERENCE_MODELS and source not in RAW_COLUMNS:
@@ -372,11 +393,27 @@ def load_file(eng: Engine, settings: Settings, source_file: SourceFile) -> LoadR
         if problem is not None:
             raise problem
         if source_file.path.suffix.lower() == ".xlsx":
-            return read_xlsx(source_file, header_map, settings.chunk_rows)
-        return read_csv(source_file, encoding, header_map, settings.chunk_rows)
+            return read_xlsx(source_file, header_map, settings.chunk_rows, expected_hash=content_hash)
+        return read_csv(source_file, encoding, header_map, settings.chunk_rows,
+                        expected_hash=content_hash)
 
     return _run_load(eng, settings, source, origin, content_hash, open_input,
-                     declared_months=source_file.declared_months)
+                     declared_months=source_file.declared_months, stat=stat)
+
+
+def _refuse(eng: Engine, source_file: SourceFile, refusal: str, stat) -> LoadResult:
+    """A file refused without opening it, logged rejected once (its origin and reason stand
+    for its content, so the next run sees it and says nothing)."""
+    origin, source = source_file.origin, source_file.source
+    content_hash = load_log.refusal_hash(origin, refusal)
+    message = refusal if refusal.startswith(origin) else f"{origin}: {refusal}"
+    with db.psycopg_connection(eng) as conn:
+        if load_log.already_seen(conn, content_hash):
+            return LoadResult(origin, source, "unchanged", message="already rejected")
+        load_id = load_log.start(conn, source, origin, content_hash, stat)
+        load_log.finish(conn, load_id, "rejected", message)
+        load_log.release(conn, load_id)
+    return LoadResult(origin, source, "rejected", load_id, message=message)
 
 
 def load_warehouse_source(eng: Engine, settings: Settings, source: str) -> LoadResult:
@@ -415,17 +452,25 @@ def load_lanes(files: list[SourceFile]) -> tuple[list[SourceFile], list[list[Sou
     return reference, list(lanes.values())
 
 
+def passed_over(files: list[SourceFile]) -> list[dict]:
+    """Results for the files a run saw before and did not read again."""
+    return [LoadResult(f.origin, f.source, "unchanged", message="already seen").as_dict() for f in files]
+
+
 def load_landing(eng: Engine, settings: Settings, folder: Path) -> list[dict]:
     """Load the landing folder's new files and the warehouse queries in this process.
 
     The same work as the load-sources flow, for `prodpack load` with no Prefect server to
-    report to. A failed load stops its own lane; the other lanes finish, then it is raised.
+    report to. A file that fails or is rejected is a result; the files after it still load
+    (each decides under its slices' locks whether it is the newest, so order is kept).
     """
     def load_lane(lane: list[SourceFile]) -> list[dict]:
         return [load_file(eng, settings, f).as_dict() for f in lane]
 
-    reference, lanes = load_lanes(discover(folder))
-    results = load_lane(reference)
+    load_log.mark_abandoned(eng)
+    fresh, known = load_log.unseen(eng, discover(folder))
+    reference, lanes = load_lanes(fresh)
+    results = passed_over(known) + load_lane(reference)
     with ThreadPoolExecutor(max_workers=max(len(lanes), 1), thread_name_prefix="prodpack-lane") as pool:
         loading = [pool.submit(load_lane, lane) for lane in lanes]
         wait(loading)

@@ -207,20 +207,23 @@ def test_sources_load_side_by_side_each_keeping_its_files_in_order(engine, setti
     write(landing, "ledger/ledger_RXA_2024-05.csv", f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,1.00,first\n")
     write(landing, "ledger/ledger_RXA_2024-05_v2.csv", f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,2.00,second\n")
     write(landing, "workforce/workforce_RXA_2024-05.csv", f"{WORKFORCE_HEADER}\n{GOOD_ROWS['workforce']}\n")
-    # The activity lane fails on its first file (count overflows integer inside COPY).
+    # The activity lane's first file is refused by COPY (a database whose count is narrower
+    # than validation allows): rejected, and the lane goes on.
+    with engine.begin() as conn:
+        conn.execute(sa.text("alter table raw.activity add constraint narrow check (count < 30000)"))
     write(landing, "activity/activity_RXA_2024-05.csv",
-          f"{ACTIVITY_HEADER}\nRXA,2024-05,EL,100,HN12C,,2,,99999999999,,,,\n")
+          f"{ACTIVITY_HEADER}\nRXA,2024-05,EL,100,HN12C,,2,,40000,,,,\n")
     write(landing, "activity/activity_RXA_2024-06.csv", f"{ACTIVITY_HEADER}\n{GOOD_ROWS['activity']}"
           .replace("2024-05", "2024-06") + "\n")
     for age, name in enumerate(["ledger/ledger_RXA_2024-05.csv", "ledger/ledger_RXA_2024-05_v2.csv",
                                 "activity/activity_RXA_2024-05.csv", "activity/activity_RXA_2024-06.csv"]):
         os.utime(landing / name, (1e9 + age, 1e9 + age))
 
-    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
-        load_landing(engine, settings, landing)
-    # The other lanes finished; the failed lane stopped at its failure.
+    results = {r["origin"]: r for r in load_landing(engine, settings, landing)}
+    assert results["activity/activity_RXA_2024-05.csv"]["status"] == "rejected"
     assert rows(engine, "select origin, status from ops.load_log order by origin") == [
-        ("activity/activity_RXA_2024-05.csv", "failed"),
+        ("activity/activity_RXA_2024-05.csv", "rejected"),
+        ("activity/activity_RXA_2024-06.csv", "loaded"),
         ("ledger/ledger_RXA_2024-05.csv", "loaded"),
         ("ledger/ledger_RXA_2024-05_v2.csv", "loaded"),
         ("workforce/workforce_RXA_2024-05.csv", "loaded")]
@@ -243,18 +246,25 @@ def test_load_command_with_no_prefect_server_loads_in_its_own_process(database_u
     assert not (tmp_path / "prefect").exists()
 
 
-def test_a_failed_load_leaves_the_database_as_it_was(engine, settings, tmp_path):
+def test_a_value_the_database_refuses_rejects_the_file_and_leaves_the_database_as_it_was(
+        engine, settings, tmp_path):
     landing = tmp_path / "landing"
-    write(landing, "ledger/ledger_RXA_2024-05.csv", f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,5,x\n")
+    write(landing, "ledger/ledger_RXA_2024-05.csv", f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,5,\n")
     load_all(engine, settings, landing)
     before = table_fingerprint(engine)
-    # Passes validation but overflows numeric(18,2): COPY fails inside the transaction.
+    # A value that passes validation but not the column's type (here the database's column is
+    # narrower than validation allows): COPY fails inside the transaction.
+    with engine.begin() as conn:
+        conn.execute(sa.text("alter table raw.ledger add constraint narrow"
+                             " check (description is null or description::int > 0)"))
     write(landing, "ledger/ledger_RXA_2024-05.csv",
-          f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,1.00,x\nRXA,2024-05,C1,511100,99999999999999999999,x\n")
-    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
-        load_all(engine, settings, landing)
+          f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,1.00,7\nRXA,2024-05,C1,511100,2.00,Jane Doe\n")
+    result = load_all(engine, settings, landing)["ledger/ledger_RXA_2024-05.csv"]
     assert table_fingerprint(engine) == before
-    assert rows(engine, "select status from ops.load_log order by load_id") == [("loaded",), ("failed",)]
+    assert rows(engine, "select status from ops.load_log order by load_id") == [("loaded",), ("rejected",)]
+    # The file's own line (3) and the problem; never the value itself.
+    assert result.message.startswith("ledger/ledger_RXA_2024-05.csv: line 3: invalid input syntax")
+    assert "Jane" not in result.message
 
 
 def test_no_personal_data_reaches_the_database(engine, settings, tmp_path):
