@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import deployment, flow_run
 from pydantic import BaseModel, Field
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from flows.load import load_sources
 from flows.platform import notify_on_failure, platform_notice
 from prodpack import db
+from prodpack.console_log import NOT_ON_CONSOLE
 from schemas.settings import Settings
 from tasks.alert import alert
 from tasks.calculate import (
@@ -147,21 +148,28 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:
 
     checked = quality(month, str(flow_run.id or "local"))
     blocked = checked["blocked"]
+    print(f"closing {month}: {len(checked['results'])} data-quality result(s), "
+          + (f"blocking {', '.join(sorted(blocked))}" if blocked else "none blocking"))
     # The month-by-month charts need every month of the year so far, not just this one.
-    for earlier in stale_months(eng, months_of_year_to(month)[:-1]):
+    earlier_months = stale_months(eng, months_of_year_to(month)[:-1])
+    for earlier in earlier_months:
         calculate(earlier)
     calculate(month)
+    print(f"calculated {month}" + (f" and {len(earlier_months)} earlier month(s) of its year"
+                                   if earlier_months else ""))
     summaries = trust_summary(eng, month)
     publishable = [s["org_code"] for s in summaries if s["org_code"] not in blocked]
 
     reports = report(month, parameters.out, publishable, parameters.packs)
+    print(f"wrote {len(reports)} report(s) for {', '.join(publishable) or 'no trust'}")
     lines = summary_lines(month, summaries, blocked)
     # One deadline and one verdict per mail server for all the close's mail: a server that
     # does not answer costs one timeout, not one per message.
     with delivery_run():
         emailed = email_executive_reports(month, reports, parameters.dry_run)
         alerts = alert(month, sorted(blocked), parameters.dry_run, parameters.out)
-        print("\n".join(lines))
+        # In the run's logs; the command line prints the headline itself.
+        get_run_logger().info("\n".join(lines), extra=NOT_ON_CONSOLE)
         create_markdown_artifact(key=f"monthly-close-{month}",
                                  markdown=_headline_markdown(month, lines, reports),
                                  description=f"Headline figures of the monthly close for {month}")

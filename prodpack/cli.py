@@ -96,6 +96,13 @@ def _print_load_failures(results: list[dict], failed_too: bool = True) -> None:
             _warn(f"failed: {r['origin']}: {r['message']}")
 
 
+def _quiet_console() -> None:
+    """Prefect's own progress records off the terminal, ours and every warning on it."""
+    from prodpack.console_log import quiet_prefect_console
+
+    quiet_prefect_console()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from schemas.settings import Settings
@@ -139,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             if prefect_api_configured():
                 from flows.load import load_sources
 
+                _quiet_console()
                 results = load_sources(str(args.landing) if args.landing else None)
             else:
                 from tasks.load import load_landing, summary
@@ -150,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "run":
             from flows.monthly_close import CloseParameters, monthly_close
+
+            _quiet_console()
 
             parameters = CloseParameters(
                 month=args.month,
@@ -171,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             return NEEDS_ATTENTION if outcome["needs_attention"] else 0
         if args.command == "backfill":
             from flows.backfill import BackfillParameters, backfill
+
+            _quiet_console()
 
             backfill(BackfillParameters(start=args.start, end=args.end, reason=args.reason,
                                         landing=str(args.landing) if args.landing else None))

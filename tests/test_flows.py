@@ -97,7 +97,7 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
     captured = capsys.readouterr()
     assert status == 3, captured.err
     assert f"RXB {REPORT} not published, data quality" in captured.err
-    assert "RXA" not in captured.err
+    assert f"RXA {REPORT} not published" not in captured.err
     month_folder = prodpack_env.reports_dir / REPORT
     assert (month_folder / f"executive_report_RXA_{REPORT}.xlsx").exists()
     assert not (month_folder / f"executive_report_RXB_{REPORT}.xlsx").exists()
@@ -143,3 +143,26 @@ def test_backfill_calculates_every_month_and_records_itself(prefect_api, prodpac
         ("2024-04", REPORT, "first load", "completed", 5, 5),
         ("2024-04", REPORT, None, "completed", 5, 5)]
     assert (prodpack_env.reports_dir / REPORT / f"executive_report_RXA_{REPORT}.xlsx").exists()
+
+
+def test_run_with_mail_down_publishes_and_exits_4_naming_what_was_not_delivered(
+        prefect_api, prodpack_env, capsys, monkeypatch):
+    from servers import free_port
+
+    monkeypatch.setenv("PRODPACK_DQ_MATERIALITY_ERROR", "0.5")
+    monkeypatch.setenv("PRODPACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PRODPACK_SMTP_PORT", str(free_port()))   # nothing listens there
+    monkeypatch.setenv("PRODPACK_EXECUTIVE_RECIPIENTS", "board@trust.nhs.test")
+    monkeypatch.setenv("PRODPACK_PLATFORM_RECIPIENTS", "platform@trust.nhs.test")
+    write_synthetic(prodpack_env.landing_dir)
+
+    status = main(["run"])
+
+    captured = capsys.readouterr()
+    assert status == 4, captured.err
+    assert (prodpack_env.reports_dir / REPORT / f"executive_report_RXA_{REPORT}.xlsx").exists()
+    assert "RXA: month IPc" in captured.out
+    assert "prodpack run: executive report email not sent: RXA" in captured.err
+    assert "prodpack run: platform notice not delivered" in captured.err
+    # Every message after the first is not tried: the server failed earlier in this run.
+    assert "did not answer earlier in this run" in captured.err
