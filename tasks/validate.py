@@ -220,9 +220,15 @@ def _decimal(values: pd.Series, ok: pd.Series) -> pa.Array:
 
     Digits beyond the sixth decimal place are cut, not rounded: rounding the cut value to the
     four or fewer places a column keeps gives what rounding the whole value would."""
-    safe = values.where(ok.fillna(False).astype(bool), "0").astype(TEXT)
-    safe = safe.str.replace(r"(\.\d{6})\d+$", r"\1", regex=True)
-    return pc.cast(_arrow(safe), pa.decimal128(38, 6))
+    return _as_decimal(values.where(ok.fillna(False).astype(bool), "0").astype(TEXT))
+
+
+def _as_decimal(values: pd.Series) -> pa.Array:
+    try:
+        return pc.cast(_arrow(values), pa.decimal128(38, 6))
+    except pa.ArrowInvalid:     # rare: more than six decimal places
+        return pc.cast(_arrow(values.str.replace(r"(\.\d{6})\d+$", r"\1", regex=True)),
+                       pa.decimal128(38, 6))
 
 
 def _fits(column: _Column, name: str, reasons: _Reasons, checked: pd.Series) -> pd.Series:
@@ -231,6 +237,9 @@ def _fits(column: _Column, name: str, reasons: _Reasons, checked: pd.Series) -> 
     precision, scale = contract.NUMERIC_COLUMNS[name]
     digits = precision - scale
     values = column.values.where(checked.fillna(False).astype(bool))
+    longest = values.str.len().max()
+    if pd.isna(longest) or longest <= digits:     # the usual case, settled at once
+        return pd.Series(True, index=values.index)
     too_large = (values.str.fullmatch(rf"[-+]?0*[1-9]\d{{{digits},}}(?:\.\d*)?")
                  | values.str.fullmatch(rf"[-+]?0*9{{{digits}}}\.9{{{scale}}}[5-9]\d*")).fillna(False)
     reasons.add(column.map(lambda _: too_large), f"{name} ", _Quoted(column),
@@ -349,9 +358,9 @@ def _required(chunk: _Chunk, column: str, reasons: _Reasons) -> _Column:
     return values
 
 
-# A sum with at most a minus sign and a pound sign before its digits: how most ledgers spell
-# money. Such text is canonical once the £ and the thousands commas are gone.
-_PLAIN_MONEY = rf"(?:-£?|£-?)?(?:{contract.MONEY_DIGITS})"
+# A sum with at most a minus sign and a pound sign before its digits, and no thousands commas:
+# how most ledgers spell money. Such text is canonical once the £ is gone.
+_PLAIN_MONEY = r"(?:-£?|£-?)?(?:\d+(?:\.\d*)?|\.\d+)"
 
 
 def _money(amount: _Column, reasons: _Reasons) -> _Column:
@@ -360,7 +369,7 @@ def _money(amount: _Column, reasons: _Reasons) -> _Column:
     # Amounts are nearly all distinct, so this rule meets every row: plain spellings take
     # two literal replacements, and only the rest (brackets, spaces, errors) the full rule.
     plain = values.str.fullmatch(_PLAIN_MONEY).fillna(False)
-    canonical = values.str.replace("£", "", regex=False).str.replace(",", "", regex=False).where(plain)
+    canonical = values.str.replace("£", "", regex=False).where(plain)
     well_formed = plain.copy()
     rest = ~plain & (values != "")
     if rest.any():
@@ -512,10 +521,29 @@ def _activity(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> d
     }
 
 
+def _may_hold(values: pa.Array, chars: str) -> bool:
+    """The text may hold one of the chars: a look at the raw bytes for each char's first UTF-8
+    byte (NUL, 0xEF for U+FFFD) settles most columns without reading them as text."""
+    values = values.cast(pa.string())
+    data = values.buffers()[2]
+    if data is None:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if not any((raw == char.encode()[0]).any() for char in chars):
+        return False
+    return bool(pc.any(pc.match_substring_regex(values, f"[{chars}]")).as_py())
+
+
 def _storable_text(chunk: _Chunk, reasons: _Reasons) -> None:
     """Text the database cannot store fails its row, whatever the column (contract.UNSTORABLE_TEXT)."""
+    anywhere = "".join(contract.UNSTORABLE_TEXT)
     for name in chunk.table.column_names:
         if name == "line_number":
+            continue
+        # Settled over the column's values as Arrow holds them: nearly always nothing is found.
+        parts = [part.dictionary if pa.types.is_dictionary(part.type) else part
+                 for part in chunk.table[name].chunks]
+        if not any(_may_hold(part, anywhere) for part in parts):
             continue
         for char, problem in contract.UNSTORABLE_TEXT.items():
             reasons.add(chunk.text(name).map(lambda v, c=char: v.str.contains(c, regex=False)),
@@ -545,7 +573,7 @@ def control_totals(source: str, typed: dict[str, _Column], kept: np.ndarray,
     column = typed[measure]
     used = np.zeros(len(column.values), dtype=bool)
     used[column.codes[kept]] = True     # values only rejected rows hold need not be numbers
-    values = _decimal(column.values, pd.Series(used, index=column.values.index))
+    values = _as_decimal(column.values.where(used, "0"))
     rounded = pc.round(values, ndigits=scale, round_mode="half_towards_infinity")
     # Decoded: two spellings of one code ("rxa", "RXA") are two entries of the dictionary.
     totals = pa.table({"org_code": rows["org_code"].cast(pa.string()),
