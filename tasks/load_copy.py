@@ -114,7 +114,7 @@ class CopyWriter:
                 try:
                     for copy in copies:
                         copy_rows(self._conn, *copy)
-                except BaseException as err:
+                except BaseException as err:  # noqa: BLE001  (handed to the reading thread)
                     self._error = err
 
     def write(self, *copies: tuple) -> None:
