@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,8 +26,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas import sources as contract
-
-TEXT = pd.ArrowDtype(pa.string())
+from tasks.columns import (
+    TEXT,
+    Column,
+    ColumnChunk,
+    Quoted,
+    Reasons,
+    aligned,
+    as_arrow,
+    as_decimal,
+    as_number,
+    decimal_where,
+    may_hold,
+    null_if_blank,
+    raw_row_json,
+)
 
 # Columns of each raw table after load_id, in table order.
 RAW_COLUMNS = {
@@ -66,172 +77,8 @@ class Validated:
         return pa.table(decoded).to_pandas(types_mapper=pd.ArrowDtype)
 
 
-@dataclass(frozen=True)
-class _Column:
-    """A column as its distinct values (or what a rule made of them) and each row's code."""
 
-    values: pd.Series         # positional index 0..k-1
-    codes: np.ndarray         # per row: the position of the row's value in `values`
-
-    def map(self, rule: Callable[[pd.Series], pd.Series]) -> _Column:
-        return _Column(rule(self.values), self.codes)
-
-    def holds(self, na: bool = False) -> np.ndarray:
-        """A boolean column's verdict per row, NA read as `na`."""
-        return self.values.fillna(na).astype(bool).to_numpy()[self.codes]
-
-    def at(self, rows: np.ndarray) -> pd.Series:
-        return self.values.take(self.codes[rows]).reset_index(drop=True)
-
-    def arrow(self, rows: np.ndarray) -> pa.DictionaryArray:
-        """The given rows' values, NA as null, still coded: whoever writes them out can
-        prepare each distinct value once."""
-        return pa.DictionaryArray.from_arrays(
-            pa.array(self.codes[rows].astype(np.int32, copy=False)), _arrow(self.values))
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    array = pa.array(values.astype(TEXT).array)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def _aligned(*columns: _Column) -> list[_Column]:
-    """The columns over their distinct combinations, so that one rule can read them together."""
-    combined = np.zeros(len(columns[0].codes), dtype=np.int64)
-    for column in columns:
-        # Codes stay below the row count, so the pairing cannot overflow.
-        combined, _ = pd.factorize(combined * len(column.values) + column.codes)
-    example = np.empty(combined.max(initial=-1) + 1, dtype=np.intp)
-    example[combined] = np.arange(len(combined))   # any row of a combination stands for it
-    return [_Column(c.values.take(c.codes[example]).reset_index(drop=True), combined)
-            for c in columns]
-
-
-class _Chunk:
-    """A chunk's columns, each trimmed once and kept as distinct values and codes."""
-
-    def __init__(self, table: pa.Table):
-        self.table = table
-        self.rows = table.num_rows
-        self._columns: dict[str, _Column] = {}
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.table.column_names
-
-    def text(self, name: str) -> _Column:
-        """A column's values trimmed; a column the input lacks reads as blank."""
-        if name not in self._columns:
-            self._columns[name] = self._read(name).map(lambda v: v.str.strip())
-        return self._columns[name]
-
-    def _read(self, name: str) -> _Column:
-        if name not in self:
-            return _Column(pd.Series([""], dtype=TEXT), np.zeros(self.rows, dtype=np.intp))
-        array = self.table[name]
-        if array.num_chunks == 1 and pa.types.is_dictionary(array.type):
-            array = array.chunk(0)
-        else:   # the XLSX and SQL readers and tests hand over plain text
-            array = pc.dictionary_encode(array.cast(pa.string()).combine_chunks())
-        values = array.dictionary.cast(pa.string()).to_pandas(types_mapper=pd.ArrowDtype)
-        if array.null_count:    # a missing value reads as blank, like an empty cell
-            values = pd.concat([values, pd.Series([""], dtype=TEXT)], ignore_index=True)
-        codes = pc.fill_null(array.indices, len(values) - 1).to_numpy(zero_copy_only=False)
-        return _Column(values.fillna(""), codes)
-
-
-class _Quoted(NamedTuple):
-    """A column to show, quoted and cut short, in a rejection message."""
-
-    values: _Column
-
-
-class _Reasons:
-    """Collects failure messages per row; a row may fail several rules."""
-
-    def __init__(self) -> None:
-        self.found: list[pd.Series] = []
-
-    def add(self, failed: _Column | np.ndarray, *message: str | _Column | _Quoted) -> None:
-        """Record a message, built from text and column parts, for the rows that failed.
-
-        `failed` is a boolean column (NA counts as failed) or a boolean per row."""
-        if isinstance(failed, _Column):
-            if not failed.values.fillna(True).astype(bool).any():
-                return      # the usual case, settled without touching the rows
-            failed = failed.holds(na=True)
-        rows = np.flatnonzero(failed)
-        if not len(rows):
-            return
-        # Messages are built for the failed rows only: a valid file pays nothing for them.
-        text = np.full(len(rows), "", dtype=object)
-        for part in message:
-            if isinstance(part, _Quoted):
-                shown = part.values.at(rows).astype(object).fillna("")
-                text = text + np.array([f"'{_storable(v[:40])}'" for v in shown], dtype=object)
-            elif isinstance(part, _Column):
-                text = text + part.at(rows).astype(object).fillna("").to_numpy()
-            else:
-                text = text + part
-        self.found.append(pd.Series(text, index=rows))
-
-    def failed(self, rows: int) -> np.ndarray:
-        """Per row: some rule so far failed it."""
-        failed = np.zeros(rows, dtype=bool)
-        for found in self.found:
-            failed[found.index.to_numpy()] = True
-        return failed
-
-    def joined(self) -> pd.Series:
-        if not self.found:
-            return pd.Series([], dtype=object, index=pd.Index([], dtype=np.intp))
-        every = pd.concat(self.found)
-        return every.groupby(level=0, sort=True).agg("; ".join)
-
-
-def _storable(text: str) -> str:
-    """Text as the database can store it, in text and in jsonb: no NUL."""
-    return text.replace("\x00", "\ufffd")
-
-
-def raw_row_json(record: dict) -> str:
-    """A quarantined row as JSON that jsonb stores whatever the row held: NUL (which jsonb
-    refuses, even escaped) as U+FFFD, each value cut to 200 characters."""
-    return json.dumps({key: _storable(value[:_SHOWN]) if isinstance(value, str) else value
-                       for key, value in record.items()}, ensure_ascii=False)
-
-
-_SHOWN = 200
-
-
-# --- rules over distinct values ------------------------------------------------------------
-
-def _number(values: pd.Series) -> pd.Series:
-    """Text as nullable floats (NA where it is not a number), for range checks and arithmetic."""
-    numeric = values.str.fullmatch(contract.DECIMAL).fillna(False)
-    return values.where(numeric).astype("float64[pyarrow]").astype("Float64")
-
-
-def _null_if_blank(values: pd.Series) -> pd.Series:
-    return values.mask(values == "")
-
-
-def _decimal(values: pd.Series, ok: pd.Series) -> pa.Array:
-    """Text known to be decimal and in range (where ok) as decimal128; other values read as 0.
-
-    Digits beyond the sixth decimal place are cut, not rounded: rounding the cut value to the
-    four or fewer places a column keeps gives what rounding the whole value would."""
-    return _as_decimal(values.where(ok.fillna(False).astype(bool), "0").astype(TEXT))
-
-
-def _as_decimal(values: pd.Series) -> pa.Array:
-    try:
-        return pc.cast(_arrow(values), pa.decimal128(38, 6))
-    except pa.ArrowInvalid:     # rare: more than six decimal places
-        return pc.cast(_arrow(values.str.replace(r"(\.\d{6})\d+$", r"\1", regex=True)),
-                       pa.decimal128(38, 6))
-
-
-def _fits(column: _Column, name: str, reasons: _Reasons, checked: pd.Series) -> pd.Series:
+def _fits(column: Column, name: str, reasons: Reasons, checked: pd.Series) -> pd.Series:
     """Per distinct value: the decimal text (where `checked`) fits its database column
     (contract.NUMERIC_COLUMNS, as contract.fits_numeric rules for one value)."""
     precision, scale = contract.NUMERIC_COLUMNS[name]
@@ -242,30 +89,30 @@ def _fits(column: _Column, name: str, reasons: _Reasons, checked: pd.Series) -> 
         return pd.Series(True, index=values.index)
     too_large = (values.str.fullmatch(rf"[-+]?0*[1-9]\d{{{digits},}}(?:\.\d*)?")
                  | values.str.fullmatch(rf"[-+]?0*9{{{digits}}}\.9{{{scale}}}[5-9]\d*")).fillna(False)
-    reasons.add(column.map(lambda _: too_large), f"{name} ", _Quoted(column),
+    reasons.add(column.map(lambda _: too_large), f"{name} ", Quoted(column),
                 f" is too large (at most {digits} digits before the decimal point)")
     fits = ~too_large
     if name in contract.POSITIVE_COLUMNS:
         to_zero = (values.str.fullmatch(rf"[-+]?0*\.0{{{scale}}}[0-4]\d*")
                    & values.str.contains(r"[1-9]")).fillna(False)
-        reasons.add(column.map(lambda _: to_zero), f"{name} ", _Quoted(column),
+        reasons.add(column.map(lambda _: to_zero), f"{name} ", Quoted(column),
                     f" rounds to 0 at the {scale} decimal places the database keeps")
         fits &= ~to_zero
     return fits
 
 
-def _whole_numbers(values: _Column, column: str, reasons: _Reasons, *, minimum: int,
-                   default: int | None = None) -> _Column:
+def _whole_numbers(values: Column, column: str, reasons: Reasons, *, minimum: int,
+                   default: int | None = None) -> Column:
     text = values.values
     blank = text == ""
     whole = text.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)
-    reasons.add(values.map(lambda _: ~blank & ~whole), f"{column} ", _Quoted(values),
+    reasons.add(values.map(lambda _: ~blank & ~whole), f"{column} ", Quoted(values),
                 " is not a whole number")
-    number = _number(text.where(whole))
-    reasons.add(values.map(lambda _: whole & (number < minimum)), f"{column} ", _Quoted(values),
+    number = as_number(text.where(whole))
+    reasons.add(values.map(lambda _: whole & (number < minimum)), f"{column} ", Quoted(values),
                 f" is below {minimum}")
     too_large = whole & (number > contract.MAX_INTEGER)
-    reasons.add(values.map(lambda _: too_large), f"{column} ", _Quoted(values),
+    reasons.add(values.map(lambda _: too_large), f"{column} ", Quoted(values),
                 f" is above {contract.MAX_INTEGER}, the largest whole number the database stores")
     number = number.where(~too_large.astype(bool))
     if default is not None:
@@ -279,11 +126,11 @@ def _month_start(year: pd.Series, month: pd.Series) -> pd.Series:
     return (text + "-01").where(year.notna() & month.notna())
 
 
-def _in_range(months: pd.Series, on: Callable[[pd.Series], _Column], reasons: _Reasons) -> pd.Series:
+def _in_range(months: pd.Series, on: Callable[[pd.Series], Column], reasons: Reasons) -> pd.Series:
     """YYYY-MM-01 text outside FIRST_PERIOD to the current month fails (as contract.period_in_range)."""
     first, last = contract.FIRST_PERIOD, contract.last_period()
     parts = months.str.extract(r"^(\d+)-(\d+)-01$")
-    index = _number(parts[0]) * 12 + _number(parts[1])
+    index = as_number(parts[0]) * 12 + as_number(parts[1])
     early = (index < first.year * 12 + first.month).fillna(False)
     late = (index > last.year * 12 + last.month).fillna(False)
     shown = on(months.str.pad(10, fillchar="0").str.slice(0, 7))
@@ -292,44 +139,44 @@ def _in_range(months: pd.Series, on: Callable[[pd.Series], _Column], reasons: _R
     return months.where(~(early | late))
 
 
-def _periods(chunk: _Chunk, reasons: _Reasons, declared: frozenset[date] | None) -> _Column:
+def _periods(chunk: ColumnChunk, reasons: Reasons, declared: frozenset[date] | None) -> Column:
     """Canonical YYYY-MM-01 text from `period`, or from financial year and period."""
     has_financial = "financial_year" in chunk
     if has_financial:
-        period, fy_column, fp_column = _aligned(
+        period, fy_column, fp_column = aligned(
             chunk.text("period"), chunk.text("financial_year"), chunk.text("financial_period"))
     else:
         period = chunk.text("period")
 
-    def on(values: pd.Series) -> _Column:
-        return _Column(values, period.codes)
+    def on(values: pd.Series) -> Column:
+        return Column(values, period.codes)
 
     text = period.values
     plain = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False)
-    year, month = _number(text.str.slice(0, 4).where(plain)), _number(text.str.slice(5, 7).where(plain))
+    year, month = as_number(text.str.slice(0, 4).where(plain)), as_number(text.str.slice(5, 7).where(plain))
     other = (text != "") & ~plain
     if other.any():  # rarer spellings: dates, YYYY/MM, single-digit months
         parts = text.where(other).str.extract(f"^{contract.PERIOD}$")
-        year = year.where(plain, _number(parts[0]))
-        month = month.where(plain, _number(parts[1]))
+        year = year.where(plain, as_number(parts[0]))
+        month = month.where(plain, as_number(parts[1]))
     month = month.where(month.between(1, 12))
     result = _month_start(year, month)
-    reasons.add(on((text != "") & result.isna()), "period ", _Quoted(period), " is not a month YYYY-MM")
+    reasons.add(on((text != "") & result.isna()), "period ", Quoted(period), " is not a month YYYY-MM")
     result = _in_range(result, on, reasons)
 
     missing = text == ""
     if has_financial:
         fy, fp = fy_column.values, fp_column.values
         fy_parts = fy.str.extract(f"^{contract.FINANCIAL_YEAR}$")
-        start, end = (_number(fy_parts[i]) for i in (0, 1))
+        start, end = (as_number(fy_parts[i]) for i in (0, 1))
         start = start.where((start + 1) % 100 == end)
-        fin_month = _number(fp.where(fp.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)))
+        fin_month = as_number(fp.where(fp.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)))
         fin_month = fin_month.where(fin_month.between(1, 12))
         from_financial = _month_start(start + (fin_month > 9), (fin_month + 2) % 12 + 1)
         reasons.add(on(missing & (fy != "") & start.isna()),
-                    "financial_year ", _Quoted(fy_column), " is not like 2024/25")
+                    "financial_year ", Quoted(fy_column), " is not like 2024/25")
         reasons.add(on(missing & (fp != "") & fin_month.isna()),
-                    "financial_period ", _Quoted(fp_column), " is not 1..12")
+                    "financial_period ", Quoted(fp_column), " is not 1..12")
         reasons.add(on(missing & ((fy == "") | (fp == ""))), "period is missing")
         result = result.mask(missing, _in_range(from_financial, on, reasons))
     else:
@@ -344,15 +191,15 @@ def _periods(chunk: _Chunk, reasons: _Reasons, declared: frozenset[date] | None)
     return on(result)
 
 
-def _org_codes(chunk: _Chunk, reasons: _Reasons) -> _Column:
+def _org_codes(chunk: ColumnChunk, reasons: Reasons) -> Column:
     org = chunk.text("org_code").map(lambda v: v.str.upper())
     reasons.add(org.map(lambda v: v == ""), "org_code is missing")
     reasons.add(org.map(lambda v: (v != "") & ~v.str.fullmatch(contract.ORG_CODE).fillna(False)),
-                "org_code ", _Quoted(org), " is not an ODS code")
+                "org_code ", Quoted(org), " is not an ODS code")
     return org
 
 
-def _required(chunk: _Chunk, column: str, reasons: _Reasons) -> _Column:
+def _required(chunk: ColumnChunk, column: str, reasons: Reasons) -> Column:
     values = chunk.text(column)
     reasons.add(values.map(lambda v: v == ""), f"{column} is missing")
     return values
@@ -363,7 +210,7 @@ def _required(chunk: _Chunk, column: str, reasons: _Reasons) -> _Column:
 _PLAIN_MONEY = r"(?:-£?|£-?)?(?:\d+(?:\.\d*)?|\.\d+)"
 
 
-def _money(amount: _Column, reasons: _Reasons) -> _Column:
+def _money(amount: Column, reasons: Reasons) -> Column:
     """£1,234.50, (1,234.50) and -1234.5 as plain decimal text."""
     values = amount.values
     # Amounts are nearly all distinct, so this rule meets every row: plain spellings take
@@ -387,7 +234,7 @@ def _money(amount: _Column, reasons: _Reasons) -> _Column:
         well_formed[rest] = other_formed
         canonical[rest] = (negative.map({True: "-", False: ""}).astype(TEXT) + digits).where(other_formed)
     reasons.add(amount.map(lambda v: v == ""), "amount is missing")
-    reasons.add(amount.map(lambda v: (v != "") & ~well_formed), "amount ", _Quoted(amount),
+    reasons.add(amount.map(lambda v: (v != "") & ~well_formed), "amount ", Quoted(amount),
                 " is not a sum of money")
     fits = _fits(amount.map(lambda _: canonical), "amount", reasons, well_formed)
     return amount.map(lambda _: canonical.where(fits))
@@ -395,37 +242,37 @@ def _money(amount: _Column, reasons: _Reasons) -> _Column:
 
 # --- sources -------------------------------------------------------------------------------
 
-def _ledger(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> dict[str, _Column]:
+def _ledger(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext) -> dict[str, Column]:
     return {
         "org_code": _org_codes(chunk, reasons),
         "period": _periods(chunk, reasons, context.declared_months),
         "cost_centre": _required(chunk, "cost_centre", reasons),
         "subjective_code": _required(chunk, "subjective_code", reasons),
         "amount": _money(chunk.text("amount"), reasons),
-        "description": chunk.text("description").map(_null_if_blank),
+        "description": chunk.text("description").map(null_if_blank),
     }
 
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     """Keyed hash of an identifier: stable for one key, useless without it."""
     hashed = [None if v is None else hmac.digest(key, v.encode(), hashlib.sha256).hex()[:32]
-              for v in _arrow(values).to_pylist()]
+              for v in as_arrow(values).to_pylist()]
     return pd.Series(pd.array(hashed, dtype=TEXT), index=values.index)
 
 
-def _duplicates(org: _Column, period: _Column, key: _Column, context: ValidationContext,
+def _duplicates(org: Column, period: Column, key: Column, context: ValidationContext,
                 eligible: np.ndarray) -> np.ndarray:
     """Per row: the assignment already appeared for its org and month, in this chunk or before.
 
     The first eligible occurrence stands; later ones are the duplicates. A row failed by another
     rule is not eligible: it is quarantined anyway, and must not make a later good row of the
     same assignment (its correction, say) a duplicate."""
-    org, period, key = _aligned(org, period, key)
+    org, period, key = aligned(org, period, key)
     slice_key = org.values + "|" + period.values.fillna("") + "|" + key.values.fillna("")
     usable = (org.values.ne("") & period.values.notna() & key.values.notna()).to_numpy(dtype=bool)
     # Combinations differing only in spelling ("rxa", "RXA") share a key: compare the keys.
     same, distinct = pd.factorize(slice_key)
-    keys = _arrow(pd.Series(distinct)).to_pylist()
+    keys = as_arrow(pd.Series(distinct)).to_pylist()
     seen = context.seen_assignments
     seen_before = np.fromiter((k in seen for k in keys), dtype=bool, count=len(keys))
     per_row = same[org.codes]
@@ -437,18 +284,18 @@ def _duplicates(org: _Column, period: _Column, key: _Column, context: Validation
     return duplicate
 
 
-def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> dict[str, _Column]:
+def _workforce(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext) -> dict[str, Column]:
     org = _org_codes(chunk, reasons)
     period = _periods(chunk, reasons, context.declared_months)
     assignment = _required(chunk, "assignment_number", reasons)
-    key = assignment.map(lambda v: pseudonymise(_null_if_blank(v), context.assignment_key))
+    key = assignment.map(lambda v: pseudonymise(null_if_blank(v), context.assignment_key))
 
     categories = {c.casefold(): c for c in contract.ASSIGNMENT_CATEGORIES}
     category_text = chunk.text("assignment_category")
     category = category_text.map(lambda v: v.str.casefold().map(categories).astype(TEXT))
     reasons.add(category_text.map(lambda v: v == ""), "assignment_category is missing")
     reasons.add(category_text.map(lambda v: (v != "") & category.values.isna()),
-                "assignment_category ", _Quoted(category_text),
+                "assignment_category ", Quoted(category_text),
                 " is not " + ", ".join(contract.ASSIGNMENT_CATEGORIES))
 
     wte_text = chunk.text("contracted_wte")
@@ -456,9 +303,9 @@ def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> 
     is_decimal = values.str.fullmatch(contract.DECIMAL).fillna(False)
     reasons.add(wte_text.map(lambda v: v == ""), "contracted_wte is missing")
     reasons.add(wte_text.map(lambda v: (v != "") & ~is_decimal), "contracted_wte ",
-                _Quoted(wte_text), " is not a number")
+                Quoted(wte_text), " is not a number")
     is_decimal &= _fits(wte_text, "contracted_wte", reasons, is_decimal)
-    wte = pd.Series(_decimal(values, is_decimal).to_pandas(), index=values.index)
+    wte = pd.Series(decimal_where(values, is_decimal).to_pandas(), index=values.index)
     out_of_range = is_decimal & ((wte <= 0) | (wte > contract.MAX_WTE))
     reasons.add(wte_text.map(lambda _: out_of_range), "contracted_wte ", wte_text,
                 f" is outside 0 < WTE <= {contract.MAX_WTE}")
@@ -466,7 +313,7 @@ def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> 
     sick_text = chunk.text("sickness_fte_days")
     sick_decimal = sick_text.values.str.fullmatch(contract.DECIMAL).fillna(False)
     reasons.add(sick_text.map(lambda v: (v != "") & ~sick_decimal),
-                "sickness_fte_days ", _Quoted(sick_text), " is not a number")
+                "sickness_fte_days ", Quoted(sick_text), " is not a number")
     reasons.add(sick_text.map(lambda v: sick_decimal & v.str.startswith("-")),
                 "sickness_fte_days ", sick_text, " is negative")
     sick_decimal &= _fits(sick_text, "sickness_fte_days", reasons, sick_decimal)
@@ -479,24 +326,24 @@ def _workforce(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> 
     return {
         "org_code": org, "period": period, "assignment_key": key,
         "cost_centre": cost_centre,
-        "staff_group": chunk.text("staff_group").map(_null_if_blank),
-        "pay_band": chunk.text("pay_band").map(_null_if_blank),
+        "staff_group": chunk.text("staff_group").map(null_if_blank),
+        "pay_band": chunk.text("pay_band").map(null_if_blank),
         "assignment_category": category,
         "contracted_wte": wte_text.map(lambda v: v.where(is_decimal)),
-        "sickness_fte_days": sick_text.map(lambda v: _null_if_blank(v).where(sick_decimal)),
+        "sickness_fte_days": sick_text.map(lambda v: null_if_blank(v).where(sick_decimal)),
     }
 
 
-def _activity(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> dict[str, _Column]:
+def _activity(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext) -> dict[str, Column]:
     pod_text = chunk.text("pod").map(lambda v: v.str.upper())
     reasons.add(pod_text.map(lambda v: v == ""), "pod is missing")
     reasons.add(pod_text.map(lambda v: (v != "") & ~v.isin(contract.PODS)),
-                "pod ", _Quoted(pod_text), f" is not a point of delivery ({', '.join(contract.PODS)})")
+                "pod ", Quoted(pod_text), f" is not a point of delivery ({', '.join(contract.PODS)})")
 
     tfc = chunk.text("treatment_function_code")
     reasons.add(tfc.map(lambda v: v == ""), "treatment_function_code is missing")
     reasons.add(tfc.map(lambda v: (v != "") & ~v.str.fullmatch(contract.TREATMENT_FUNCTION).fillna(False)),
-                "treatment_function_code ", _Quoted(tfc), " is not 3 digits")
+                "treatment_function_code ", Quoted(tfc), " is not 3 digits")
 
     hrg = chunk.text("hrg_code").map(lambda v: v.str.upper())
     reasons.add(pod_text.map(lambda v: v.isin(contract.ADMITTED_PODS)).holds()
@@ -505,7 +352,7 @@ def _activity(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> d
 
     status_text = chunk.text("attendance_status").map(lambda v: v.str.lower())
     reasons.add(status_text.map(lambda v: (v != "") & ~v.isin(contract.ATTENDANCE_STATUSES)),
-                "attendance_status ", _Quoted(status_text),
+                "attendance_status ", Quoted(status_text),
                 f" is not {', '.join(contract.ATTENDANCE_STATUSES)} or blank")
 
     return {
@@ -513,28 +360,15 @@ def _activity(chunk: _Chunk, reasons: _Reasons, context: ValidationContext) -> d
         "period": _periods(chunk, reasons, context.declared_months),
         "pod": pod_text,
         "treatment_function_code": tfc,
-        "hrg_code": hrg.map(_null_if_blank),
-        "attendance_status": status_text.map(_null_if_blank),
+        "hrg_code": hrg.map(null_if_blank),
+        "attendance_status": status_text.map(null_if_blank),
         "los_days": _whole_numbers(chunk.text("los_days"), "los_days", reasons, minimum=0),
         "preop_days": _whole_numbers(chunk.text("preop_days"), "preop_days", reasons, minimum=0),
         "count": _whole_numbers(chunk.text("count"), "count", reasons, minimum=1, default=1),
     }
 
 
-def _may_hold(values: pa.Array, chars: str) -> bool:
-    """The text may hold one of the chars: a look at the raw bytes for each char's first UTF-8
-    byte (NUL, 0xEF for U+FFFD) settles most columns without reading them as text."""
-    values = values.cast(pa.string())
-    data = values.buffers()[2]
-    if data is None:
-        return False
-    raw = np.frombuffer(data, dtype=np.uint8)
-    if not any((raw == char.encode()[0]).any() for char in chars):
-        return False
-    return bool(pc.any(pc.match_substring_regex(values, f"[{chars}]")).as_py())
-
-
-def _storable_text(chunk: _Chunk, reasons: _Reasons) -> None:
+def _storable_text(chunk: ColumnChunk, reasons: Reasons) -> None:
     """Text the database cannot store fails its row, whatever the column (contract.UNSTORABLE_TEXT)."""
     anywhere = "".join(contract.UNSTORABLE_TEXT)
     for name in chunk.table.column_names:
@@ -543,7 +377,7 @@ def _storable_text(chunk: _Chunk, reasons: _Reasons) -> None:
         # Settled over the column's values as Arrow holds them: nearly always nothing is found.
         parts = [part.dictionary if pa.types.is_dictionary(part.type) else part
                  for part in chunk.table[name].chunks]
-        if not any(_may_hold(part, anywhere) for part in parts):
+        if not any(may_hold(part, anywhere) for part in parts):
             continue
         for char, problem in contract.UNSTORABLE_TEXT.items():
             reasons.add(chunk.text(name).map(lambda v, c=char: v.str.contains(c, regex=False)),
@@ -554,7 +388,7 @@ _VALIDATORS = {"ledger": _ledger, "workforce": _workforce, "activity": _activity
 
 
 def _raw_rows(table: pa.Table, rejected: np.ndarray, source: str,
-              typed: dict[str, _Column]) -> list[str]:
+              typed: dict[str, Column]) -> list[str]:
     """The rejected rows' contract columns as JSON; the assignment number only as its hash."""
     columns = [c for c in table.column_names if c != "line_number"]
     shown = table.select(columns).take(pa.array(rejected)).to_pylist()
@@ -566,14 +400,14 @@ def _raw_rows(table: pa.Table, rejected: np.ndarray, source: str,
     return [raw_row_json(row) for row in shown]
 
 
-def control_totals(source: str, typed: dict[str, _Column], kept: np.ndarray,
+def control_totals(source: str, typed: dict[str, Column], kept: np.ndarray,
                    rows: pa.Table) -> pd.DataFrame:
     """Rows and the source's measure per (org, month), as COPY will store them."""
     measure, scale = CONTROL_MEASURE[source]
     column = typed[measure]
     used = np.zeros(len(column.values), dtype=bool)
     used[column.codes[kept]] = True     # values only rejected rows hold need not be numbers
-    values = _as_decimal(column.values.where(used, "0"))
+    values = as_decimal(column.values.where(used, "0"))
     rounded = pc.round(values, ndigits=scale, round_mode="half_towards_infinity")
     # Decoded: two spellings of one code ("rxa", "RXA") are two entries of the dictionary.
     totals = pa.table({"org_code": rows["org_code"].cast(pa.string()),
@@ -588,8 +422,8 @@ def control_totals(source: str, typed: dict[str, _Column], kept: np.ndarray,
 def validate_chunk(source: str, frame: pa.Table | pd.DataFrame, context: ValidationContext) -> Validated:
     """Validate a chunk of text columns (plus line_number), as an Arrow table or a DataFrame."""
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-    chunk = _Chunk(table)
-    reasons = _Reasons()
+    chunk = ColumnChunk(table)
+    reasons = Reasons()
     _storable_text(chunk, reasons)
     typed = _VALIDATORS[source](chunk, reasons, context)
     failed = reasons.joined()
