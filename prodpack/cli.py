@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -96,14 +97,20 @@ def _print_load_failures(results: list[dict], failed_too: bool = True) -> None:
             _warn(f"failed: {r['origin']}: {r['message']}")
 
 
-def _quiet_console() -> None:
+def main(argv: list[str] | None = None) -> int:
+    # Whatever a command changes on Prefect's console is undone when it returns.
+    with contextlib.ExitStack() as console:
+        return _main(argv, console)
+
+
+def _quiet(console: contextlib.ExitStack) -> None:
     """Prefect's own progress records off the terminal, ours and every warning on it."""
     from prodpack.console_log import quiet_prefect_console
 
-    quiet_prefect_console()
+    console.enter_context(quiet_prefect_console())
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
     args = _parser().parse_args(argv)
     from schemas.settings import Settings
 
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             if prefect_api_configured():
                 from flows.load import load_sources
 
-                _quiet_console()
+                _quiet(console)
                 results = load_sources(str(args.landing) if args.landing else None)
             else:
                 from tasks.load import load_landing, summary
@@ -159,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from flows.monthly_close import CloseParameters, monthly_close
 
-            _quiet_console()
+            _quiet(console)
 
             parameters = CloseParameters(
                 month=args.month,
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "backfill":
             from flows.backfill import BackfillParameters, backfill
 
-            _quiet_console()
+            _quiet(console)
 
             backfill(BackfillParameters(start=args.start, end=args.end, reason=args.reason,
                                         landing=str(args.landing) if args.landing else None))

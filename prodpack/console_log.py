@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # A record logged with extra={"console": False} goes to the run's logs, not the terminal:
@@ -50,22 +52,28 @@ class ShortFormat(logging.Formatter):
         return text
 
 
-def quiet_prefect_console() -> None:
-    """Apply the filter and format to Prefect's console handlers (set up on import), and
-    point them at this command's stderr: they keep the stream of the moment Prefect was
-    imported, which a caller (a test, an embedding program) may since have replaced."""
+@contextmanager
+def quiet_prefect_console() -> Iterator[None]:
+    """While a command runs: the filter and format on Prefect's console handlers (set up on
+    import), pointed at this command's stderr. They keep the stream of the moment Prefect was
+    imported, which a caller (a test, an embedding program) may since have replaced; each is
+    put back as it was afterwards."""
     import prefect
     from prefect.logging.handlers import PrefectConsoleHandler
 
     package = Path(prefect.__file__).parent
     handlers = {h for name in ("", "uvicorn", "fastapi")
                 for h in logging.getLogger(name).handlers if isinstance(h, PrefectConsoleHandler)}
+    saved = [(h, h.stream, h.console.file, h.formatter) for h in handlers]
+    own = OwnProgressAndWarnings(package)
     for handler in handlers:
-        try:
-            handler.setStream(sys.stderr)
-        except ValueError:           # flushing the old stream: it is closed already
-            handler.stream = sys.stderr
-        handler.console.file = sys.stderr
-        if not any(isinstance(f, OwnProgressAndWarnings) for f in handler.filters):
-            handler.addFilter(OwnProgressAndWarnings(package))
-            handler.setFormatter(ShortFormat())
+        handler.stream = handler.console.file = sys.stderr
+        handler.addFilter(own)
+        handler.setFormatter(ShortFormat())
+    try:
+        yield
+    finally:
+        for handler, stream, file, formatter in saved:
+            handler.removeFilter(own)
+            handler.setFormatter(formatter)
+            handler.stream, handler.console.file = stream, file
