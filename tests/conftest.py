@@ -18,11 +18,17 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+from prefect.logging import configuration as prefect_logging  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from prodpack import db  # noqa: E402
 from schemas.settings import Settings  # noqa: E402
+
+# Prefect sets up its logging at the first flow run, binding its console handler to the
+# sys.stderr of that moment. Were that inside a test using capsys, the handler would keep
+# capsys's stream, closed after that test, and every later flow's print would fail on it.
+prefect_logging.setup_logging()
 
 TEMPLATE = "prodpack_test_template"
 
