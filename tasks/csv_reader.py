@@ -1,12 +1,14 @@
 """The CSV reader: a landed CSV file's rows in chunks of text columns, at Arrow's speed,
-with their line numbers in the file, hashing the bytes Arrow parses (tasks/extract.py has the
-contract)."""
+with their line numbers in the file, and the check that the file parsed is the file hashed
+(tasks/extract.py has the contract)."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -18,7 +20,6 @@ from tasks.landing import SourceFile
 from tasks.reading import (
     Chunk,
     FileRejected,
-    HashedInput,
     changed_error,
     check_unchanged,
     drop_blank,
@@ -149,6 +150,24 @@ def _parse_problem(err: Exception, origin: str, line: int) -> FileRejected:
     return FileRejected(f"{origin}: {problem}, at or soon after line {line}")
 
 
+def _native_path(source_file: SourceFile, handle: io.RawIOBase) -> str:
+    """The open file as a path Arrow opens natively: /proc/self/fd names the very file opened
+    (no link followed, not a file renamed into its place since). Arrow is not given a Python
+    file object: its read-ahead thread calling into Python aborts an interpreter that exits
+    right after a rejected file (status 134)."""
+    own = f"/proc/self/fd/{handle.fileno()}"
+    return own if os.path.exists(own) else str(source_file.path)
+
+
+def _hash_of(handle: io.RawIOBase) -> str:
+    """The SHA-256 of the open file as it is now, read without moving its position."""
+    digest, offset = hashlib.sha256(), 0
+    while block := os.pread(handle.fileno(), _HASH_BLOCK, offset):
+        digest.update(block)
+        offset += len(block)
+    return digest.hexdigest()
+
+
 def read_csv(
     source_file: SourceFile, encoding: str, header_map: dict[str, str] | None, chunk_rows: int,
     *, expected_hash: str | None = None,
@@ -180,21 +199,21 @@ def read_csv(
                                      f"the header has {row.expected_columns}")))
         return "skip"
 
-    source = HashedInput(handle)
     types = {names[p]: pa.string() if name in _MOSTLY_DISTINCT else _CODED_TEXT
              for p, name in positions.items()}
     # A file with quotes may have values spanning lines: every column is read (as text) to
     # count the line breaks in it, and only the contract columns are kept.
     try:
         reader = pacsv.open_csv(
-            source,
+            _native_path(source_file, handle),
             read_options=pacsv.ReadOptions(
                 skip_rows=1, column_names=names, encoding=encoding, use_threads=False,
                 block_size=_CSV_BLOCK,
             ),
             # Blank lines come through as empty rows, so that line numbers stay right.
             parse_options=pacsv.ParseOptions(
-                ignore_empty_lines=False, invalid_row_handler=on_invalid_row,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid_row,
                 newlines_in_values=quoted),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: types.get(n, pa.string()) for n in names} if quoted else types,
@@ -247,8 +266,10 @@ def read_csv(
                 yield chunk(batches, numbers, max(next_row - 1, max(skipped, default=0)))
             if pending:
                 yield Chunk(rows_frame([], [], positions), [(line_of(n), r) for n, r in pending])
-            source.read()   # to the end: bytes written after Arrow's last read would go unhashed
-            check_unchanged(source_file, handle, source.digest.hexdigest(), expected_hash)
+            # The file Arrow read to its end is still the one hashed before: same size, same
+            # modification time, same bytes (a change undone before this point goes unseen).
+            check_unchanged(source_file, handle,
+                            _hash_of(handle) if expected_hash is not None else "", expected_hash)
         except (pa.ArrowInvalid, UnicodeError) as err:
             if stat_changed(source_file, handle):
                 raise changed_error(source_file) from None

@@ -11,15 +11,22 @@ value once, and a small integer per row), the form tasks/validate.py works on.
 
 What is read is what is recorded. The contract with the loader:
 - `hash_and_encoding(file, origin)` hashes the file once (SHA-256) and picks its encoding;
-- a reader (`read_csv`, `read_xlsx`) given `expected_hash` hashes the very bytes it parses.
-  When its chunks are exhausted (for an XLSX file, when it is opened) and those bytes differ
-  from `expected_hash`, or the file's size or modification time differ from the SourceFile's
-  (taken by discover or landed_file), it raises FileChanged: the file was being written or
-  replaced while read, so nothing of it is loaded and the next run loads it whole.
+- a reader (`read_csv`, `read_xlsx`) given `expected_hash` checks that what it parsed is
+  what was hashed. The XLSX reader reads the file into memory once and hashes those very
+  bytes. The CSV reader has Arrow read the file it opened (through /proc/self/fd: the same
+  file, however it is renamed or replaced meanwhile) and, when its chunks are exhausted,
+  hashes that file again. Either raises FileChanged when the hash differs from
+  `expected_hash`, or the file's size or modification time differ from the SourceFile's
+  (taken by discover or landed_file): the file was being written or replaced while read, so
+  nothing of it is loaded and the next run loads it whole. (Arrow is not handed a Python
+  file object to hash as it reads: its read-ahead thread calling into Python aborted an
+  interpreter exiting right after a rejected file.)
 - Every other problem reading a file is FileRejected, whose message names the file (its
   escaped origin), the line reached and the problem in our own words: never the file's
   content, which may be a person's details or a secret a link pointed at.
 """
+
+from __future__ import annotations
 
 import codecs
 import hashlib
@@ -47,7 +54,6 @@ from tasks.reading import (
     Chunk,
     FileChanged,
     FileRejected,
-    HashedInput,
     cell_text,
     check_unchanged,
     contract_for,
@@ -60,7 +66,7 @@ from tasks.reading import (
 
 # The names the loader, the flows and the tests import from here.
 __all__ = [
-    "FILE_TYPES", "UTF8_REPLACING", "Chunk", "FileChanged", "FileRejected", "HashedInput",
+    "FILE_TYPES", "UTF8_REPLACING", "Chunk", "FileChanged", "FileRejected",
     "LinkRefused", "SourceFile", "cell_text", "contract_for", "csv_text", "declared_months",
     "discover", "display_name", "file_stat", "hash_and_encoding", "landed_file", "map_headers",
     "normalise_header", "open_landed", "read_csv", "read_query", "read_xlsx",

@@ -4,7 +4,6 @@ is what was hashed (the contract is written in tasks/extract.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -102,26 +101,6 @@ def open_input(file: Path | SourceFile, origin: str) -> int:
         return open_landed(SourceFile(source="", path=Path(file), origin=origin))
     except LinkRefused as refused:
         raise FileRejected(str(refused)) from None
-
-
-class HashedInput:
-    """The file as Arrow reads it, each block hashed on its way: the hash is of what was parsed."""
-
-    def __init__(self, handle: io.RawIOBase):
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self.closed = False
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size) if size >= 0 else self._handle.readall()
-        self.digest.update(data)
-        return data
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        self.closed = True      # the descriptor is the reader's to close, after the last check
 
 
 def check_unchanged(source_file: SourceFile, handle: io.RawIOBase, digest: str,
