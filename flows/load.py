@@ -14,7 +14,8 @@ from prodpack import db
 from schemas.settings import SOURCES, Settings
 from tasks import load_log
 from tasks.extract import discover, landed_file
-from tasks.load import load_file, load_lanes, load_warehouse_source, passed_over, summary
+from tasks.load import load_file, load_warehouse_source
+from tasks.load_folder import load_lanes, passed_over, summary
 
 
 # No task-level timeout: Prefect enforces one on a worker thread only by warning on every file,

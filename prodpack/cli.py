@@ -88,15 +88,6 @@ def _warn(line: str) -> None:
     print(display_name(line), file=sys.stderr)
 
 
-def _print_load_failures(results: list[dict], failed_too: bool = True) -> None:
-    """Each rejected (and failed) file once, on stderr."""
-    for r in results:
-        if r["status"] == "rejected":
-            _warn(f"rejected: {r['message']}")
-        elif r["status"] == "failed" and failed_too:
-            _warn(f"failed: {r['origin']}: {r['message']}")
-
-
 def main(argv: list[str] | None = None) -> int:
     # Whatever a command changes on Prefect's console is undone when it returns.
     with contextlib.ExitStack() as console:
@@ -156,13 +147,16 @@ def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
                 _quiet(console)
                 results = load_sources(str(args.landing) if args.landing else None)
             else:
-                from tasks.load import load_landing, summary
+                from tasks.load_folder import load_landing, summary
 
                 folder = args.landing or settings.landing_dir
                 results = load_landing(db.engine(settings), settings, folder)
-                print("\n".join(summary(results, folder)))
-            _print_load_failures(results)
-            return 0
+                totals, *not_loaded = summary(results, folder)
+                print(totals)
+                for line in not_loaded:     # the flow prints the same lines itself
+                    _warn(line)
+            # A file that failed is tried again by the next run, but someone should look.
+            return NEEDS_ATTENTION if any(r["status"] == "failed" for r in results) else 0
         if args.command == "run":
             from flows.monthly_close import CloseParameters, monthly_close
 
@@ -177,7 +171,6 @@ def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
             )
             outcome = monthly_close(parameters)
             print("\n".join(outcome["headline"]))
-            _print_load_failures(outcome["loads"], failed_too=False)   # in needs_attention
             for line in outcome["needs_attention"]:
                 _warn(f"prodpack run: {line}")
             if outcome["blocked"]:

@@ -9,7 +9,8 @@ its own), this thread reads and validates chunk n+1, so a load takes about as lo
 slower of the two rather than their sum, and memory holds a few chunks whatever the file's size.
 
 Nothing here imports Prefect (1.8 s of a load's start): flows/load.py makes Prefect tasks of
-these functions, and `prodpack load` with no Prefect server calls load_landing directly.
+these functions, and `prodpack load` with no Prefect server calls
+tasks.load_folder.load_landing directly.
 """
 
 from __future__ import annotations
@@ -18,35 +19,36 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
-from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from prodpack import db
 from schemas.settings import Settings
-from schemas.sources import REFERENCE_MODELS
 from tasks import load_log
 from tasks.extract import (
     Chunk,
     FileChanged,
     FileRejected,
     SourceFile,
-    csv_text,
-    discover,
     hash_and_encoding,
     read_csv,
     read_query,
     read_xlsx,
 )
-from tasks.load_copy import CopyWriter, RefusedValue, copy_rows, copy_text
-from tasks.validate import RAW_COLUMNS, ValidationContext, raw_row_json, validate_chunk
+from tasks.load_copy import (
+    QUARANTINE_COLUMNS,
+    CopyWriter,
+    RefusedValue,
+    copy_text,
+    quarantine_csv,
+)
+from tasks.load_reference import load_reference
+from tasks.validate import RAW_COLUMNS, ValidationContext, validate_chunk
 
 log = logging.getLogger("prodpack.load")
 
@@ -83,15 +85,6 @@ class _Kept(Exception):
         self.rows_read, self.rejects = rows_read, rejects
 
 
-_QUARANTINE_COLUMNS = ["load_id", "line_number", "raw_row", "reason"]
-
-
-def _quarantine_csv(load_id: int, rejects: pd.DataFrame) -> bytes:
-    if rejects.empty:
-        return b""
-    return csv_text(rejects.assign(load_id=load_id)[_QUARANTINE_COLUMNS])
-
-
 def _parser_rejects(chunk: Chunk) -> pd.DataFrame:
     return pd.DataFrame({
         "line_number": pd.array([n for n, _ in chunk.bad_lines], dtype="Int64"),
@@ -119,13 +112,13 @@ def _load_facts(
             lines = rows.column("line_number").to_numpy()
             rows = rows.add_column(0, "load_id", pa.array(np.full(rows.num_rows, load_id, np.int64)))
             rejects = pd.concat([validated.rejects, _parser_rejects(chunk)], ignore_index=True)
-            data, rejected = copy_text(rows), _quarantine_csv(load_id, rejects)
+            data, rejected = copy_text(rows), quarantine_csv(load_id, rejects)
             loaded += rows.num_rows
             quarantined += len(rejects)
             controls.append(validated.control)
             read_seconds += time.perf_counter() - started
             writer.write((f"raw.{source}", columns, data, "text", lines),
-                         ("ops.quarantine", _QUARANTINE_COLUMNS, rejected, "csv", None))
+                         ("ops.quarantine", QUARANTINE_COLUMNS, rejected, "csv", None))
             started = time.perf_counter()
         read_seconds += time.perf_counter() - started
 
@@ -203,59 +196,6 @@ def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
 
 # --- reference data --------------------------------------------------------------------------
 
-def _load_reference(
-    conn: psycopg.Connection, load_id: int, source: str, origin: str, chunks: Iterator[Chunk]
-) -> tuple[int, int, float, str | None]:
-    """Validate each row with its pydantic model; replace the table, or the file's orgs' rows.
-
-    A file whose rows fail whole or mostly is a broken export, not the trust's new reference
-    data: the table keeps its rows, and the last item returned says so (the rows are quarantined).
-    """
-    started = time.perf_counter()
-    model, key, scope = REFERENCE_MODELS[source]
-    valid: list[dict] = []
-    lines: list[int] = []
-    rejects: list[tuple[int | None, str | None, str]] = []
-    seen: dict[tuple, int] = {}
-    for chunk in chunks:
-        rejects += [(n, None, r) for n, r in chunk.bad_lines]
-        for record in chunk.frame.to_pylist():
-            line = int(record.pop("line_number"))
-            raw_row = raw_row_json(record)
-            try:
-                row = model.model_validate(record).model_dump()
-            except ValidationError as err:
-                reason = "; ".join(
-                    f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in err.errors())
-                rejects.append((line, raw_row, reason))
-                continue
-            identity = tuple(row[k] for k in key)
-            if identity in seen:
-                rejects.append((line, raw_row, (f"duplicate {', '.join(key)} {identity} "
-                                                f"(first at line {seen[identity]})")))
-                continue
-            seen[identity] = line
-            valid.append(row)
-            lines.append(line)
-    read_seconds = time.perf_counter() - started
-
-    table = f"core.{source}"
-    copy_rows(conn, "ops.quarantine", _QUARANTINE_COLUMNS, _quarantine_csv(
-        load_id, pd.DataFrame(rejects, columns=["line_number", "raw_row", "reason"])))
-    if not valid or len(rejects) > len(valid):
-        return 0, len(rejects), read_seconds, (
-            f"{origin}: {len(rejects)} of {len(valid) + len(rejects)} rows failed validation;"
-            f" {table} kept as it was (see ops.quarantine)")
-    if scope is None:
-        conn.execute(f"delete from {table}")
-    else:
-        conn.execute(f"delete from {table} where {scope} = any(%s)",
-                     [sorted({row[scope] for row in valid})])
-    frame = pd.DataFrame(valid).assign(load_id=load_id)
-    copy_rows(conn, table, list(frame.columns), csv_text(frame), lines=lines)
-    return len(valid), len(rejects), read_seconds, None
-
-
 # --- one input, start to finish ------------------------------------------------------------
 
 # What a second try cannot fix is recorded against its file and the run goes on; a lost
@@ -293,7 +233,7 @@ def _load_in_transaction(conn, settings, load_id, source, origin, content_hash, 
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}"])
             if load_log.reference_seen(conn, source, content_hash):
                 raise _Unchanged
-            loaded, quarantined, read_seconds, kept = _load_reference(conn, load_id, source, origin, chunks)
+            loaded, quarantined, read_seconds, kept = load_reference(conn, load_id, source, origin, chunks)
         else:
             context = ValidationContext(
                 declared_months=declared_months,
@@ -378,15 +318,15 @@ def _load_file(eng: Engine, settings: Settings, source_file: SourceFile) -> Load
     stat = load_log.file_stat(source_file)
     if source_file.refusal is not None:
         return _refuse(eng, source_file, source_file.refusal, stat)
-    content_hash, encoding, problem = hash_and_encoding(source_file, origin)
+    try:
+        content_hash, encoding, problem = hash_and_encoding(source_file, origin)
+    except FileRejected as refused:      # no longer a file inside the landing folder
+        return _refuse(eng, source_file, str(refused), stat)
     with db.psycopg_connection(eng) as conn:
         seen = (load_log.reference_seen(conn, source, content_hash) if source_file.is_reference
                 else load_log.already_seen(conn, content_hash))
     if seen:
         return LoadResult(origin, source, "unchanged", message=f"already {seen}")
-    if source not in REFERENCE_MODELS and source not in RAW_COLUMNS:
-        problem = FileRejected(f"{origin}: is not a known reference file "
-                               f"(expected one of {', '.join(REFERENCE_MODELS)})")
     header_map = settings.header_map.get("reference" if source_file.is_reference else source)
 
     def open_input():
@@ -431,59 +371,3 @@ def load_warehouse_source(eng: Engine, settings: Settings, source: str) -> LoadR
 
     return _run_load(eng, settings, source, f"sql:{source}", None, open_input,
                      finish_hash=digest.hexdigest)
-
-
-# --- a landing folder, start to finish --------------------------------------------------
-
-def load_lanes(files: list[SourceFile]) -> tuple[list[SourceFile], list[list[SourceFile]]]:
-    """Reference files, to load first and in turn; then a lane of files per fact source.
-
-    The lanes load side by side: each source's files replace only that source's slices, so
-    they cannot disturb each other, and while one file waits for PostgreSQL another is read
-    (a large trust's year, 10% to 15% faster on two cores; more cores, more gain). Within a
-    lane the files keep discover's order, oldest first, so that a corrected file replaces the
-    one it corrects.
-    """
-    reference = [f for f in files if f.is_reference]
-    lanes: dict[str, list[SourceFile]] = {}
-    for source_file in files:
-        if not source_file.is_reference:
-            lanes.setdefault(source_file.source, []).append(source_file)
-    return reference, list(lanes.values())
-
-
-def passed_over(files: list[SourceFile]) -> list[dict]:
-    """Results for the files a run saw before and did not read again."""
-    return [LoadResult(f.origin, f.source, "unchanged", message="already seen").as_dict() for f in files]
-
-
-def load_landing(eng: Engine, settings: Settings, folder: Path) -> list[dict]:
-    """Load the landing folder's new files and the warehouse queries in this process.
-
-    The same work as the load-sources flow, for `prodpack load` with no Prefect server to
-    report to. A file that fails or is rejected is a result; the files after it still load
-    (each decides under its slices' locks whether it is the newest, so order is kept).
-    """
-    def load_lane(lane: list[SourceFile]) -> list[dict]:
-        return [load_file(eng, settings, f).as_dict() for f in lane]
-
-    load_log.mark_abandoned(eng)
-    fresh, known = load_log.unseen(eng, discover(folder))
-    reference, lanes = load_lanes(fresh)
-    results = passed_over(known) + load_lane(reference)
-    with ThreadPoolExecutor(max_workers=max(len(lanes), 1), thread_name_prefix="prodpack-lane") as pool:
-        loading = [pool.submit(load_lane, lane) for lane in lanes]
-        wait(loading)
-    for lane in loading:
-        results += lane.result()
-    return results + [load_warehouse_source(eng, settings, source).as_dict()
-                      for source in settings.warehouse_queries]
-
-
-def summary(results: list[dict], folder: Path) -> list[str]:
-    """What a load did, a line per input that changed and a total, for the log or terminal."""
-    changed = [r for r in results if r["status"] != "unchanged"]
-    lines = [f"{r['status']:>9}  {r['origin']}: read {r['rows_read']}, loaded {r['rows_loaded']},"
-             f" quarantined {r['rows_quarantined']}" + (f"  ({r['message']})" if r["message"] else "")
-             for r in changed]
-    return lines + [f"{len(changed)} new input(s) of {len(results)} found in {folder}"]

@@ -9,12 +9,13 @@ import re
 import threading
 from typing import Self
 
+import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tasks.extract import FileRejected
+from tasks.extract import FileRejected, csv_text
 
 # A value COPY refuses although it passed validation: the file is rejected, naming its line.
 _DATA_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError)
@@ -129,3 +130,12 @@ class CopyWriter:
         self._thread.join()
         if error is None and self._error is not None:
             raise self._error
+
+
+QUARANTINE_COLUMNS = ["load_id", "line_number", "raw_row", "reason"]
+
+
+def quarantine_csv(load_id: int, rejects: pd.DataFrame) -> bytes:
+    if rejects.empty:
+        return b""
+    return csv_text(rejects.assign(load_id=load_id)[QUARANTINE_COLUMNS])

@@ -17,7 +17,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from tasks.extract import discover
-from tasks.load import load_file, load_landing, load_warehouse_source
+from tasks.load import load_file, load_warehouse_source
+from tasks.load_folder import load_landing
 
 LEDGER_HEADER = "org_code,period,cost_centre,subjective_code,amount,description"
 WORKFORCE_HEADER = ("org_code,period,assignment_number,cost_centre,staff_group,pay_band,"
@@ -240,8 +241,7 @@ def test_load_command_with_no_prefect_server_loads_in_its_own_process(database_u
     done = subprocess.run([sys.executable, "-m", "prodpack.cli", "load", "--landing", str(landing)], check=False,
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "loaded  ledger/ledger_RXA_2024-05.csv: read 2, loaded 1, quarantined 1" in done.stdout
-    assert "1 new input(s) of 1 found in" in done.stdout
+    assert f"loaded 1 new input(s) of 1 in {landing}: 1 rows, 1 quarantined in 1 file(s)" in done.stdout
     # No temporary Prefect server was started to record the run: it would have made its database.
     assert not (tmp_path / "prefect").exists()
 
