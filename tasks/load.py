@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -161,16 +162,9 @@ def _replace_slices(conn: psycopg.Connection, load_id: int, source: str, slices:
     return len(held)
 
 
-# The slices whose holder (their latest load_slice row, as the reconciliation check reads it)
-# came from a file newer than this load's: (modified time, origin), as discover orders files.
-_HELD_BY_NEWER = """
-    select f.n from unnest(%s::text[], %s::date[]) with ordinality f(org_code, period, n)
-    cross join lateral (
-        select l.file_modified_at, l.origin from ops.load_slice s join ops.load_log l using (load_id)
-        where s.org_code = f.org_code and s.period = f.period and l.source = %s and s.load_id <> %s
-        order by s.load_id desc limit 1) holder
-    where (holder.file_modified_at, holder.origin)
-        > (select file_modified_at, origin from ops.load_log where load_id = %s)"""
+# The slices whose holder came from a newer file than this load's (sql/load/).
+_HELD_BY_NEWER = resources.files("sql").joinpath("load", "slices_held_by_newer.sql").read_text(
+    encoding="utf-8")
 
 
 def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
@@ -193,8 +187,6 @@ def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
             " where r.load_id = %s and r.org_code = s.org_code and r.period = s.period",
             [orgs, periods, previous])
 
-
-# --- reference data --------------------------------------------------------------------------
 
 # --- one input, start to finish ------------------------------------------------------------
 
