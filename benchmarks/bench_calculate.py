@@ -30,8 +30,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from prodpack import db
 from schemas.settings import Settings
+from tasks import db
 from tasks.calculate import calculate_month
 from tasks.quality import run_checks
 from tasks.report import write_reports

@@ -40,7 +40,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from prodpack import db
+from tasks import db
 
 HERE = Path(__file__).resolve().parent
 DATABASE = "prodpack_bench_load"

@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field, model_validator
 
 from flows.load import load_sources
 from flows.platform import notify_on_failure
-from prodpack import db
 from schemas.settings import Settings
-from tasks.calculate import calculate, months_between, stale_months, trust_summary
+from tasks import db
+from tasks.calculate import calculate, stale_months, trust_summary
+from tasks.months import months_between
 from tasks.quality import quality
 from tasks.report import report
 
@@ -28,7 +29,7 @@ class BackfillParameters(BaseModel):
     landing: str | None = None
 
     @model_validator(mode="after")
-    def _in_order(self) -> "BackfillParameters":
+    def _in_order(self) -> BackfillParameters:
         if self.start > self.end:
             raise ValueError(f"the range runs backwards: {self.start} is after {self.end}")
         return self

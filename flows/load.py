@@ -10,9 +10,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from prodpack import db
 from schemas.settings import SOURCES, Settings
-from tasks import load_log
+from tasks import db, load_log
 from tasks.extract import discover, landed_file
 from tasks.load import load_file, load_warehouse_source
 from tasks.load_folder import load_lanes, passed_over, summary

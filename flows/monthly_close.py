@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import deployment, flow_run
 from pydantic import BaseModel, Field
 
+from flows.console_log import NOT_ON_CONSOLE
 from flows.load import load_sources
 from flows.platform import notify_on_failure, platform_notice
-from prodpack import db
-from prodpack.console_log import NOT_ON_CONSOLE
 from schemas.settings import Settings
+from tasks import db
 from tasks.alert import alert
 from tasks.calculate import (
     calculate,
     latest_month_with_data,
-    months_of_year_to,
     stale_months,
     trust_summary,
 )
+from tasks.months import month_closed_by, months_of_year_to
 from tasks.notify import delivery_run
 from tasks.quality import quality
 from tasks.report import report
@@ -71,13 +69,6 @@ def summary_lines(month: str, summaries: list[dict], blocked: dict[str, list[str
         for reason in reasons:
             lines.append(f"  {org} blocked: {reason}")
     return lines
-
-
-def month_closed_by(scheduled: datetime) -> str:
-    """The month a run scheduled at this time closes: the one before, in London time."""
-    local = scheduled.astimezone(ZoneInfo("Europe/London"))
-    year, month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
-    return f"{year}-{month:02d}"
 
 
 def scheduled_month() -> str | None:

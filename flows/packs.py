@@ -8,11 +8,12 @@ from prefect import flow
 from prefect.runtime import deployment, flow_run
 
 from flows.platform import notify_on_failure
-from prodpack import db
 from schemas.settings import Settings
-from tasks.calculate import calculate, latest_month_with_data, months_between
+from tasks import db
+from tasks.calculate import calculate, latest_month_with_data
+from tasks.months import is_quarter_end, months_between
 from tasks.quality import quality
-from tasks.report import is_quarter_end, report
+from tasks.report import report
 
 
 def last_quarter_end(year: int, month: int) -> str:

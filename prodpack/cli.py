@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _quiet(console: contextlib.ExitStack) -> None:
     """Prefect's own progress records off the terminal, ours and every warning on it."""
-    from prodpack.console_log import quiet_prefect_console
+    from flows.console_log import quiet_prefect_console
 
     console.enter_context(quiet_prefect_console())
 
@@ -108,7 +108,7 @@ def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
     try:
         settings = Settings()
         if args.command == "db":
-            from prodpack import db
+            from tasks import db
 
             applied = db.upgrade(db.engine(settings))
             print(f"applied {', '.join(applied)}" if applied else "database schema is up to date")
@@ -137,7 +137,7 @@ def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
                 print(f"automation {name}")
             return 0
 
-        from prodpack import db
+        from tasks import db
 
         db.upgrade(db.engine(settings))
         if args.command == "load":

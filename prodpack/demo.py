@@ -984,7 +984,7 @@ class TrustModel:
     # staff pool -----------------------------------------------------------------------------
 
     @cached_property
-    def pool(self) -> "StaffPool":
+    def pool(self) -> StaffPool:
         return StaffPool(self)
 
     def headcount_targets(self, index: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1014,7 +1014,7 @@ class TrustModel:
         return self.hrg_design.expected_price(0)
 
     @cached_property
-    def hrg_design(self) -> "HrgDesign":
+    def hrg_design(self) -> HrgDesign:
         return HrgDesign(self)
 
     def activity_index(self, t: float) -> np.ndarray:

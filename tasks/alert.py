@@ -35,12 +35,13 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
-from prodpack import db
 from schemas.alert_rules import AlertRules, load_rules
 from schemas.settings import Settings
+from tasks import db
+from tasks.months import month_label
 from tasks.notify import NotificationError, post_teams, send_email
 from tasks.report import executive_report_path, pack_path
-from tasks.report_style import month_label, pounds_words, signed_percent, slug
+from tasks.report_style import pounds_words, signed_percent, slug
 
 log = logging.getLogger("prodpack.alert")
 

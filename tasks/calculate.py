@@ -14,8 +14,9 @@ from importlib import resources
 from prefect import task
 from sqlalchemy.engine import Engine
 
-from prodpack import db
 from schemas.settings import Settings
+from tasks import db
+from tasks.months import month_date
 
 _CALCULATION_SQL = "implied_productivity.sql"
 
@@ -26,10 +27,6 @@ class CalculationError(RuntimeError):
 
 def _sql() -> str:
     return resources.files("sql").joinpath("calc", _CALCULATION_SQL).read_text(encoding="utf-8")
-
-
-def _report_date(month: str) -> date:
-    return date.fromisoformat(f"{month}-01")
 
 
 def _check_reference(conn, report: date, base_year: str) -> None:
@@ -48,7 +45,7 @@ def _check_reference(conn, report: date, base_year: str) -> None:
 def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
     """Replace the month's mart rows; return what was calculated."""
     started = time.perf_counter()
-    report = _report_date(month)
+    report = month_date(month)
     with db.psycopg_connection(eng) as conn:
         # One calculation of a month at a time (two closes of the month at once): a second
         # waits, then replaces the first. Unlocked, the second's delete would miss the first's
@@ -139,22 +136,6 @@ def trust_summary(eng: Engine, month: str, adverse_services: int = 5) -> list[di
 
 def _float(value) -> float | None:
     return None if value is None else float(value)
-
-
-def months_between(start: str, end: str) -> list[str]:
-    """Every month YYYY-MM from start to end, both included."""
-    year, month = int(start[:4]), int(start[5:])
-    found = []
-    while f"{year}-{month:02d}" <= end:
-        found.append(f"{year}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
-
-
-def months_of_year_to(month: str) -> list[str]:
-    """Month 1 of the report month's financial year up to the month itself."""
-    year = int(month[:4]) - (int(month[5:]) < 4)
-    return months_between(f"{year}-04", month)
 
 
 def stale_months(eng: Engine, months: list[str]) -> list[str]:

@@ -28,9 +28,8 @@ import psycopg
 import pyarrow as pa
 from sqlalchemy.engine import Engine
 
-from prodpack import db
 from schemas.settings import Settings
-from tasks import load_log
+from tasks import db, load_log
 from tasks.extract import (
     Chunk,
     FileChanged,

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from sqlalchemy.engine import Engine
 
-from prodpack import db
+from tasks import db
 from tasks.extract import SourceFile
 
 # The advisory-lock class of running loads (two-int form: class, load id), apart from the

@@ -18,8 +18,8 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
-from prodpack import db
 from schemas.settings import Settings
+from tasks import db
 
 SEVERITIES = ("info", "warn", "error")
 OUTCOME = {"error": "fail", "warn": "warn", "info": "info"}

@@ -19,20 +19,17 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from sqlalchemy.engine import Engine
 
-from prodpack import db
 from schemas.settings import Settings
-from tasks import report_executive, report_pack
+from tasks import db, report_executive, report_pack
+from tasks.months import add_months, is_quarter_end, month_date, month_label
 from tasks.quality import checks
 from tasks.report_style import (
     SEVERITY_LABEL,
-    month_date,
-    month_label,
     pounds_words,
     signed_percent,
     slug,
 )
 
-QUARTER_END_MONTHS = (6, 9, 12, 3)   # calendar months closing quarters 1..4 of the financial year
 ADVERSE_SHOWN = 5
 
 
@@ -86,7 +83,7 @@ class OrgData:
         first_fin_month = {"month": self.fin_month, "ytd": 1,
                            "quarter": (self.quarter - 1) * 3 + 1}[window]
         back = self.fin_month - first_fin_month
-        first = date_minus_months(last, back)
+        first = add_months(last, -back)
         if first == last:
             return last.strftime("%B %Y")
         if first.year == last.year:
@@ -145,11 +142,6 @@ class OrgData:
                 f"{n.title[0].lower()}{n.title[1:]} ({SEVERITY_LABEL[n.severity].lower()})"
                 for n in notes) + ".")
         return " ".join(parts)
-
-
-def date_minus_months(d, months: int):
-    index = d.year * 12 + d.month - 1 - months
-    return d.replace(year=index // 12, month=index % 12 + 1)
 
 
 _NUMERIC = (Decimal, float, int)
@@ -284,11 +276,6 @@ def figures_sha256(data: OrgData) -> str:
 
 
 # --- the public API ----------------------------------------------------------------------
-
-def is_quarter_end(month: str) -> bool:
-    """June, September, December and March close quarters 1-4 of the financial year."""
-    return month_date(month).month in QUARTER_END_MONTHS
-
 
 def executive_report_path(out_dir: Path, org_code: str, month: str) -> Path:
     return Path(out_dir) / month / f"executive_report_{org_code}_{month}.xlsx"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from prefect import task
 
-from prodpack import db
 from schemas.settings import Settings
+from tasks import db
 from tasks.notify import NotificationError, delivery_run, send_email
 from tasks.report import executive_email_of, load_month
 

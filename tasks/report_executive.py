@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tasks.months import month_date
 from tasks.report_style import (
     DEFINITIONS,
     INDEX,
@@ -19,7 +20,6 @@ from tasks.report_style import (
     WTE,
     Book,
     index_chart,
-    month_date,
     pounds_words,
     rag,
     signed_percent,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
+from tasks.months import month_date
 from tasks.report_executive import (
     _movement,
     definitions_sheet,
@@ -31,7 +32,6 @@ from tasks.report_style import (
     WTE,
     Book,
     index_chart,
-    month_date,
     pounds_words,
     rag,
     signed_percent,

@@ -95,14 +95,6 @@ def pounds_words(value: float) -> str:
     return f"£{size:,.0f}"
 
 
-def month_label(month: str) -> str:
-    return date.fromisoformat(f"{month}-01").strftime("%B %Y")
-
-
-def month_date(month: str) -> date:
-    return date.fromisoformat(f"{month}-01")
-
-
 def slug(name: str) -> str:
     """'Medicine & Urgent Care' -> 'medicine-urgent-care': safe in a file name."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"

@@ -16,14 +16,14 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-import psycopg  # noqa: E402
-import pytest  # noqa: E402
-from prefect.logging import configuration as prefect_logging  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import psycopg
+import pytest
+import sqlalchemy as sa
+from prefect.logging import configuration as prefect_logging
+from sqlalchemy.engine import make_url
 
-from prodpack import db  # noqa: E402
-from schemas.settings import Settings  # noqa: E402
+from schemas.settings import Settings
+from tasks import db
 
 # Prefect sets up its logging at the first flow run, binding its console handler to the
 # sys.stderr of that moment. Were that inside a test using capsys, the handler would keep

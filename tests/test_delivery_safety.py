@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from prodpack import db
 from schemas.settings import Settings
+from tasks import db
 from tasks.calculate import calculate_month
 from tasks.report import write_reports
 from tasks.report_style import Book

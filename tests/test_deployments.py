@@ -67,6 +67,6 @@ def test_quarterly_packs_close_the_quarter_just_ended(year, month, expected):
 def test_a_scheduled_close_closes_the_month_before_its_london_date(scheduled, closes):
     from datetime import datetime
 
-    from flows.monthly_close import month_closed_by
+    from tasks.months import month_closed_by
 
     assert month_closed_by(datetime.fromisoformat(scheduled)) == closes

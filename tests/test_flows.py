@@ -6,7 +6,6 @@ import os
 
 import pytest
 import sqlalchemy as sa
-
 from servers import Mailbox
 from synthetic import CURRENT_MONTHS, REPORT, write_synthetic
 

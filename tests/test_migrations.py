@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 
-from prodpack import db
+from tasks import db
 
 
 def test_upgrade_is_idempotent_and_records_versions(engine):

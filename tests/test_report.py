@@ -16,14 +16,14 @@ from openpyxl.utils import range_boundaries
 from sqlalchemy.engine import Engine, make_url
 from synthetic import ORGS, load_synthetic
 
-from prodpack import db
 from schemas.settings import Settings
+from tasks import db
 from tasks import report as report_module
 from tasks.calculate import calculate_month
+from tasks.months import is_quarter_end
 from tasks.quality import run_checks
 from tasks.report import (
     executive_email,
-    is_quarter_end,
     write_executive_report,
     write_pack,
     write_reports,
