@@ -34,7 +34,7 @@ from schemas.settings import Settings
 from tasks import db
 from tasks.calculate import calculate_month
 from tasks.quality import run_checks
-from tasks.report import write_reports
+from tasks.report.workbooks import write_reports
 from tasks.validate import CONTROL_MEASURE
 
 REFERENCE = """

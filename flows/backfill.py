@@ -19,7 +19,7 @@ from tasks import db
 from tasks.calculate import calculate, stale_months, trust_summary
 from tasks.months import months_between
 from tasks.quality import quality
-from tasks.report import report
+from tasks.report.task import report
 
 
 class BackfillParameters(BaseModel):

@@ -24,8 +24,7 @@ from tasks.calculate import (
 from tasks.months import month_closed_by, months_of_year_to
 from tasks.notify import delivery_run
 from tasks.quality import quality
-from tasks.report import report
-from tasks.report_email import email_executive_reports
+from tasks.report.task import email_executive_reports, report
 
 
 class CloseParameters(BaseModel):

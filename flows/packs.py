@@ -13,7 +13,7 @@ from tasks import db
 from tasks.calculate import calculate, latest_month_with_data
 from tasks.months import is_quarter_end, months_between
 from tasks.quality import quality
-from tasks.report import report
+from tasks.report.task import report
 
 
 def last_quarter_end(year: int, month: int) -> str:

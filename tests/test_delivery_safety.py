@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from schemas.settings import Settings
 from tasks import db
 from tasks.calculate import calculate_month
-from tasks.report import write_reports
-from tasks.report_style import Book
+from tasks.report.style import Book
+from tasks.report.workbooks import write_reports
 
 MONTH = "2024-06"
 HOSTILE_GROUP = '=HYPERLINK("http://evil.example/x","Surgery")'
@@ -117,7 +117,7 @@ def test_hostile_names_stay_text_in_every_workbook(hostile_reports):
 _WRITE_WITH_SMALL_FILE_LIMIT = """
 import resource, signal, sys
 from pathlib import Path
-from tasks.report_style import Book
+from tasks.report.style import Book
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
 book = Book(Path(sys.argv[1]), footer="test")
@@ -240,7 +240,7 @@ def test_the_executive_email_goes_once_per_trust_and_month_unless_the_figures_ch
     import sqlalchemy as sa
     from servers import Mailbox
 
-    from tasks.report_email import email_executive_reports
+    from tasks.report.task import email_executive_reports
 
     settings, engine = hostile_reports.settings, hostile_reports.engine
     box = Mailbox()

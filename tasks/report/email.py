@@ -1,5 +1,6 @@
-"""The executive report email: each trust's report to the executive list once per month,
-and again only when what the report shows has changed.
+"""The executive report email: what it says (the headline figures in words, plain text and
+HTML), and its sending, each trust's report to the executive list once per month, and again
+only when what the report shows has changed.
 
 Protocol (ops.report_email, one row per org, month and figures_sha256):
 1. insert the row as pending, or find it there (a concurrent run's uncommitted insert of the
@@ -12,14 +13,91 @@ commit leaves no row, so the next run sends. The fingerprint is of the figures, 
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from prefect import task
+from sqlalchemy.engine import Engine
 
 from schemas.settings import Settings
 from tasks import db
-from tasks.notify import NotificationError, delivery_run, send_email
-from tasks.report import executive_email_of, load_month
+from tasks.notify import NotificationError, send_email
+from tasks.report.headline import headline
+from tasks.report.model import OrgData, load_org
+from tasks.report.paths import executive_report_path
+from tasks.report.style import pounds_words, signed_percent
+
+# --- what it says ---------------------------------------------------------------------
+
+def _opportunity_words(value: float | None, wte: float | None) -> str:
+    if value is None:
+        return "n/a"
+    side = "above" if value > 0 else "below"
+    text = f"{pounds_words(value)} {side} what base-year productivity would need"
+    if wte is not None:
+        text += f"; {abs(wte):,.1f} WTE {'above' if wte > 0 else 'below'}"
+    return text
+
+
+def executive_email(eng: Engine, settings: Settings, org_code: str, month: str
+                    ) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of the email that carries the executive report."""
+    return executive_email_of(load_org(eng, settings, org_code, month))
+
+
+def executive_email_of(data: OrgData) -> tuple[str, str, str]:
+    h = headline(data)
+    name = data.org_name if data.org_name != data.org_code else data.org_code
+    subject = (f"Implied productivity {data.month_label}: {name} "
+               f"{signed_percent(h['ytd_ip_cost'])} on cost year to date")
+    ytd_span = data.span_label("ytd")
+    figures = [
+        ("Implied productivity (cost)", signed_percent(h["month_ip_cost"]),
+         signed_percent(h["ytd_ip_cost"])),
+        ("Implied productivity (workforce)", signed_percent(h["month_ip_wte"]),
+         signed_percent(h["ytd_ip_wte"])),
+        ("Rank among peers (cost)", (data.ranks.get("month") or {}).get("rank_label") or "n/a",
+         h["ytd_rank"] or "n/a"),
+    ]
+    opportunity = _opportunity_words(h["ytd_cost_opportunity"], h["ytd_wte_opportunity"])
+    adverse = [f"{s['node']} ({signed_percent(s['ip_cost'])}, "
+               f"{pounds_words(s['cost_opportunity'])} above baseline need)"
+               for s in h["adverse_services"][:3]]
+    attachment = executive_report_path(Path("."), data.org_code, data.month).name
+    dq = (f"{h['dq_notes']} data-quality note(s) this month; each is shown beside the figures "
+          "it touches." if h["dq_notes"] else "No data-quality warnings this month.")
+
+    text = "\n".join(
+        [f"{name}: implied productivity, {data.month_label}, against {data.base_year}", ""]
+        + [f"{label}: month {m}, year to date ({ytd_span}) {y}" for label, m, y in figures]
+        + [f"Cost opportunity, year to date: {opportunity}."]
+        + ([f"Largest adverse services: {'; '.join(adverse)}."] if adverse else [])
+        + [dq, "", f"The full report is attached: {attachment}"])
+
+    cell = "padding:4px 10px;border-bottom:1px solid #E8EDEE"
+    rows = "".join(
+        f"<tr><td style='{cell}'>{html.escape(label)}</td>"
+        f"<td style='{cell};text-align:right'>{html.escape(m)}</td>"
+        f"<td style='{cell};text-align:right;font-weight:bold'>{html.escape(y)}</td></tr>"
+        for label, m, y in figures)
+    head = "padding:4px 10px;background:#005EB8;color:#fff;text-align:left"
+    body = (
+        "<div style='font-family:Arial,sans-serif;font-size:14px;color:#212B32'>"
+        f"<h2 style='color:#005EB8;margin:0 0 4px'>Implied productivity &mdash; "
+        f"{html.escape(data.month_label)}</h2>"
+        f"<p style='margin:0 0 12px;color:#425563'>{html.escape(name)}, against the same months "
+        f"of {html.escape(data.base_year)}</p>"
+        "<table style='border-collapse:collapse'>"
+        f"<tr><th style='{head}'></th><th style='{head}'>{html.escape(data.month_label)}</th>"
+        f"<th style='{head}'>Year to date ({html.escape(ytd_span)})</th></tr>{rows}</table>"
+        f"<p>Cost opportunity, year to date: {html.escape(opportunity)}.</p>"
+        + (("<p>Largest adverse services:</p><ul>"
+            + "".join(f"<li>{html.escape(a)}</li>" for a in adverse) + "</ul>") if adverse else "")
+        + f"<p style='color:#425563'>{html.escape(dq)}</p>"
+        f"<p>The full report is attached: <b>{html.escape(attachment)}</b></p></div>")
+    return subject, text, body
+
+
+# --- sending it once per figures -----------------------------------------------------
 
 _CLAIM = """
     select status from ops.report_email
@@ -69,29 +147,3 @@ def email_executive_report(eng, settings: Settings, report: dict, subject: str, 
         _record(conn, params, outcome["error"])
     outcome["sent"] = outcome["error"] is None
     return outcome
-
-
-@task(name="email-executive-reports", task_run_name="email-executive-reports-{month}",
-      timeout_seconds=600)
-def email_executive_reports(month: str, reports: list[dict], dry_run: bool = False) -> list[dict]:
-    """Each trust's executive report to the executive distribution list, as an attachment,
-    once per month unless its figures change."""
-    settings = Settings()
-    if not settings.executive_recipients:
-        print("no PRODPACK_EXECUTIVE_RECIPIENTS set: executive reports written, not emailed")
-        return []
-    executive = [{**r, "month": month} for r in reports if r["kind"] == "executive"]
-    if not executive:
-        return []
-    eng = db.engine(settings)
-    loaded = load_month(eng, settings, month, [r["org_code"] for r in executive])
-    outcomes = []
-    with delivery_run():
-        for r in executive:
-            subject, text, html = executive_email_of(loaded[r["org_code"]])
-            outcomes.append(email_executive_report(eng, settings, r, subject, text, html, dry_run))
-    for o in outcomes:
-        if o["skipped"] and o["skipped"] != "dry run":
-            print(f"executive report email for {o['org_code']} {month} not sent again: "
-                  f"{o['skipped']}")
-    return outcomes

@@ -5,11 +5,18 @@ data-quality notes and definitions."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tasks.months import month_date
-from tasks.report_style import (
-    DEFINITIONS,
+from tasks.report.charts import index_chart
+from tasks.report.model import OrgData
+from tasks.report.sheets import (
+    definitions_sheet,
+    movement,
+    trust_title,
+    with_reason,
+    write_dq_notes,
+)
+from tasks.report.style import (
     INDEX,
     MONTH,
     NHS_DARK_GREY,
@@ -19,17 +26,12 @@ from tasks.report_style import (
     SEVERITY_LABEL,
     WTE,
     Book,
-    index_chart,
     pounds_words,
     rag,
     signed_percent,
 )
 
-if TYPE_CHECKING:
-    from tasks.report import OrgData
-
 SERVICES_SHOWN = 5
-DQ_FINDINGS_SHOWN = 12
 
 
 def write(data: OrgData, path: Path) -> Path:
@@ -41,10 +43,6 @@ def write(data: OrgData, path: Path) -> Path:
     data_quality_sheet(book, data)
     definitions_sheet(book, data)
     return book.close()
-
-
-def trust_title(data: OrgData) -> str:
-    return data.org_name if data.org_name == data.org_code else f"{data.org_name} ({data.org_code})"
 
 
 # --- summary ---------------------------------------------------------------------------
@@ -120,15 +118,6 @@ def summary_sheet(book: Book, data: OrgData) -> None:
                    font_size=9, font_color=NHS_DARK_GREY)
 
 
-def with_reason(note: str, column: str, *rows: dict) -> str:
-    """A headline line's note, led by why a figure on it is n/a (once, however many are)."""
-    reasons = sorted({r["null_reason"] for r in rows
-                      if r and r.get(column) is None and r.get("null_reason")})
-    if not reasons or note.startswith("n/a:"):
-        return note
-    return f"n/a: {'; '.join(reasons)}. {note}".strip()
-
-
 def rank_line(book: Book, ws, data: OrgData, row: int) -> int:
     """Rank on IPc among peers: a number (Rank_Month, Rank_YTD) read as '2nd of 3'."""
     book.text(ws, row, 1, "Rank among peers on IPc", bold=True,
@@ -151,13 +140,6 @@ def rank_line(book: Book, ws, data: OrgData, row: int) -> int:
     return row + 1
 
 
-def _movement(index: float | None) -> str:
-    if index is None:
-        return "n/a"
-    change = index - 1
-    return f"{'up' if change >= 0 else 'down'} {abs(change):.1%}"
-
-
 def key_messages(data: OrgData) -> list[str]:
     """What the figures say, in the sentences a finance director would use."""
     ytd, month = data.trust("ytd"), data.trust("month")
@@ -165,9 +147,9 @@ def key_messages(data: OrgData) -> list[str]:
     messages = []
     if ytd.get("activity_index") is not None:
         messages.append(
-            f"In {span}, cost-weighted activity was {_movement(ytd['activity_index'])} on the "
-            f"same months of {base}, real-terms cost {_movement(ytd.get('cost_index'))} and staff "
-            f"in post {_movement(ytd.get('wte_index'))}.")
+            f"In {span}, cost-weighted activity was {movement(ytd['activity_index'])} on the "
+            f"same months of {base}, real-terms cost {movement(ytd.get('cost_index'))} and staff "
+            f"in post {movement(ytd.get('wte_index'))}.")
     rank = data.ranks.get("ytd")
     messages.append(
         f"Implied productivity year to date is {signed_percent(ytd.get('ip_cost'))} on cost "
@@ -393,66 +375,3 @@ def data_quality_sheet(book: Book, data: OrgData) -> None:
     write_dq_notes(book, ws, row, data.dq_notes, None)
 
 
-def write_dq_notes(book: Book, ws, row: int, notes, services: set[str] | None) -> int:
-    """Each note, then its findings (those about `services` where given); returns next row."""
-    header_row = row
-    row = book.header(ws, row, 1, ["Severity", "Check / finding", "Touches", "Value",
-                                   "What it means / detail"])
-    book.repeat_header(ws, header_row)
-    if not notes:
-        book.text(ws, row, 1, "Every data-quality check passed.", italic=True)
-        return row + 1
-    for note in notes:
-        findings = note.findings if services is None or not note.services \
-            else note.findings_for(services)
-        touches = ", ".join(sorted(note.services if services is None
-                                   else note.services & services)) or "Trust as a whole"
-        line = {"bottom": 1, "bottom_color": NHS_PALE_GREY, "bg_color": NHS_PALE_GREY}
-        book.text(ws, row, 1, SEVERITY_LABEL[note.severity], bold=True, **line)
-        book.text(ws, row, 2, note.title, bold=True, text_wrap=True, **line)
-        book.text(ws, row, 3, touches, text_wrap=True, **line)
-        book.text(ws, row, 4, None, **line)
-        book.text(ws, row, 5, note.message, text_wrap=True, **line)
-        row += 1
-        for finding in findings[:DQ_FINDINGS_SHOWN]:
-            book.text(ws, row, 2, str(finding.get("code") or ""), indent=1, font_size=9)
-            book.text(ws, row, 3, finding.get("service") or "", font_size=9)
-            unit = finding.get("unit")
-            value = finding.get("value")
-            book.number(ws, row, 4, None if value is None else float(value),
-                        finding_format(unit, value), font_size=9)
-            detail = str(finding.get("detail") or "")
-            book.text(ws, row, 5, detail, text_wrap=True, font_size=9)
-            row += 1
-        if len(findings) > DQ_FINDINGS_SHOWN:
-            book.text(ws, row, 2, f"and {len(findings) - DQ_FINDINGS_SHOWN} more",
-                      italic=True, font_size=9, indent=1)
-            row += 1
-    return row
-
-
-def finding_format(unit: str | None, value) -> str:
-    """A finding's value as what it measures: pounds, a change, or a count."""
-    if unit and unit.startswith("£"):
-        return POUNDS
-    if unit == "change":
-        return PERCENT_CHANGE
-    return "#,##0" if value is None or float(value).is_integer() else "#,##0.00"
-
-
-def definitions_sheet(book: Book, data: OrgData, extra: list[tuple[str, str]] = ()) -> None:
-    ws = book.sheet("Definitions")
-    widths = {1: 34, 2: 110}
-    book.columns(ws, widths)
-    row = book.title(ws, "What the figures mean",
-                     f"Plain-English definitions; the base year is {data.base_year}", 2)
-    header_row = row
-    row = book.header(ws, row, 1, ["Term", "Meaning"])
-    book.repeat_header(ws, header_row)
-    for term, meaning in [*DEFINITIONS, *extra]:
-        meaning = meaning.replace("the base year", data.base_year)
-        book.text(ws, row, 1, term, bold=True, valign="top", bottom=1,
-                  bottom_color=NHS_PALE_GREY)
-        book.text(ws, row, 2, meaning, text_wrap=True, valign="top", bottom=1,
-                  bottom_color=NHS_PALE_GREY)
-        row += 1

@@ -4,25 +4,22 @@ opportunity for cost improvement plans and the group's data-quality notes."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from xlsxwriter.utility import xl_range
-from xlsxwriter.worksheet import Worksheet
 
-from tasks.months import month_date
-from tasks.report_executive import (
-    _movement,
+from tasks.report.definitions import EFFICIENCY_DEFINITIONS
+from tasks.report.model import OrgData
+from tasks.report.sheets import (
     definitions_sheet,
+    movement,
+    pack_title,
     trust_title,
     with_reason,
     write_dq_notes,
 )
-from tasks.report_style import (
-    EFFICIENCY_DEFINITIONS,
+from tasks.report.style import (
     INDEX,
-    MONTH,
     NHS_DARK_GREY,
     NHS_PALE_GREY,
     PERCENT,
@@ -31,14 +28,11 @@ from tasks.report_style import (
     RATIO,
     WTE,
     Book,
-    index_chart,
     pounds_words,
     rag,
     signed_percent,
 )
-
-if TYPE_CHECKING:
-    from tasks.report import OrgData
+from tasks.report.triangulation import triangulation_sheets
 
 # How each indicator reads: its format, and whether a fall is an improvement.
 INDICATORS = {
@@ -52,7 +46,6 @@ INDICATORS = {
     "sickness_absence_rate": (PERCENT, "lower"),
     "cost_per_cwa": ("0.000", "lower"),
 }
-CHARTS_PER_PAGE = 4
 
 
 def write(data: OrgData, clinical_group: str, path: Path) -> Path:
@@ -67,10 +60,6 @@ def write(data: OrgData, clinical_group: str, path: Path) -> Path:
     data_quality_sheet(book, data, clinical_group)
     definitions_sheet(book, data, EFFICIENCY_DEFINITIONS)
     return book.close()
-
-
-def pack_title(data: OrgData) -> str:
-    return f"quarter {data.quarter} {data.financial_year}"
 
 
 def window_header(data: OrgData) -> list[str]:
@@ -158,8 +147,8 @@ def key_messages(data: OrgData, group: str) -> list[str]:
     if ytd.get("activity_index") is not None:
         messages.append(
             f"In {data.span_label('ytd')}, {group}'s cost-weighted activity was "
-            f"{_movement(ytd['activity_index'])} on the same months of {base}, real-terms cost "
-            f"{_movement(ytd.get('cost_index'))} and staff in post {_movement(ytd.get('wte_index'))}.")
+            f"{movement(ytd['activity_index'])} on the same months of {base}, real-terms cost "
+            f"{movement(ytd.get('cost_index'))} and staff in post {movement(ytd.get('wte_index'))}.")
         messages.append(
             f"Implied productivity is {signed_percent(ytd.get('ip_cost'))} on cost "
             f"({rag(ytd.get('ip_cost'))}) and {signed_percent(ytd.get('ip_wte'))} on workforce "
@@ -168,8 +157,8 @@ def key_messages(data: OrgData, group: str) -> list[str]:
     else:
         messages.append(
             f"{group} has no implied productivity ({ytd.get('null_reason') or 'not defined'}): "
-            f"its real-terms cost is {_movement(ytd.get('cost_index'))} and staff in post "
-            f"{_movement(ytd.get('wte_index'))} on the same months of {base}.")
+            f"its real-terms cost is {movement(ytd.get('cost_index'))} and staff in post "
+            f"{movement(ytd.get('wte_index'))} on the same months of {base}.")
     services = [s for s in data.nodes("ytd", "service", clinical_group=group)
                 if s["cost_opportunity"] is not None]
     above = [s for s in services if s["cost_opportunity"] > 0]
@@ -244,76 +233,6 @@ def node_row(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str,
     book.text(ws, row, 2 + len(SERVICE_COLUMNS), notes, text_wrap=True, font_size=9,
               font_color=NHS_DARK_GREY, **line)
     return row + 1
-
-
-# --- triangulation: the three indices month by month ------------------------------------
-
-def triangulation_sheets(book: Book, data: OrgData, group: str) -> None:
-    """Charts on pages of four (each page prints whole), their figures on the next sheet."""
-    nodes = [("clinical_group", group)] + [
-        ("directorate", d["node"]) for d in data.nodes("ytd", "directorate", clinical_group=group)]
-    pages = [book.sheet("Triangulation" if i == 0 else f"Triangulation ({i + 1})", one_page=True)
-             for i in range(math.ceil(len(nodes) / CHARTS_PER_PAGE))]
-    source, first_rows = month_by_month_sheet(book, data, nodes)
-
-    col_width, cols_per_chart, chart_rows, gap_col = 10, 7, 15, 8
-    slots = [(3, 1), (3, gap_col + 1), (4 + chart_rows, 1), (4 + chart_rows, gap_col + 1)]
-    last_col = gap_col + cols_per_chart
-    for page_no, ws in enumerate(pages):
-        book.columns(ws, {**dict.fromkeys(range(1, last_col + 1), col_width), gap_col: 2})
-        book.title(ws, f"Triangulation — activity, cost and workforce, {pack_title(data)}",
-                   f"{trust_title(data)} · {group} · each month against the same month of "
-                   f"{data.base_year} (index 1.00 = no change)", last_col)
-        page_nodes = nodes[page_no * CHARTS_PER_PAGE:(page_no + 1) * CHARTS_PER_PAGE]
-        for (level, node), (row, col) in zip(page_nodes, slots):
-            label = f"{node}, {'clinical group' if level == 'clinical_group' else 'directorate'}"
-            chart = index_chart(book, source, label, data.trend_of(level, node),
-                                first_rows.get((level, node), 0), 3,
-                                {"activity": 4, "cost": 5, "wte": 6},
-                                columns=[col_width] * cols_per_chart, rows=chart_rows)
-            if chart is None:
-                book.text(ws, row, col, f"{label}: no index has a figure in every month",
-                          italic=True)
-                continue
-            ws.insert_chart(row, col, chart, {"object_position": 1})
-            book.reach(ws, row + chart_rows - 1, col + cols_per_chart - 1)
-
-
-def month_by_month_sheet(book: Book, data: OrgData, nodes: list[tuple[str, str]]
-                         ) -> tuple[Worksheet, dict[tuple[str, str], int]]:
-    """The charts' figures as a table; returns the sheet and each node's first row."""
-    ws = book.sheet("Month by month")
-    widths = {1: 28, 2: 15, 3: 12, 4: 11, 5: 11, 6: 11, 7: 10, 8: 10}
-    book.columns(ws, widths)
-    row = book.title(ws, f"Month by month — {data.financial_year}",
-                     f"{trust_title(data)} · each month against the same month of "
-                     f"{data.base_year}", max(widths))
-    header_row = row
-    row = book.header(ws, row, 1, ["Clinical group / directorate", "Level", "Month",
-                                   "Activity index", "Cost index", "WTE index", "IPc", "IPw"])
-    first_data = row
-    first_rows = {}
-    line = {"bottom": 1, "bottom_color": NHS_PALE_GREY}
-    for level, node in nodes:
-        first_rows[(level, node)] = row
-        trend = data.trend_of(level, node)
-        for t in trend:
-            book.text(ws, row, 1, node, **line)
-            book.text(ws, row, 2, "Clinical group" if level == "clinical_group" else "Directorate",
-                      **line)
-            ws.write_datetime(row, 3, month_date(t["period"]),
-                              book.fmt(num_format=MONTH, align="left", **line))
-            for col, key, fmt in ((4, "activity_index", INDEX), (5, "cost_index", INDEX),
-                                  (6, "wte_index", INDEX), (7, "ip_cost", PERCENT_CHANGE),
-                                  (8, "ip_wte", PERCENT_CHANGE)):
-                book.number(ws, row, col, t[key], fmt, **line)
-            row += 1
-    book.rag_cells(ws, first_data, row - 1, 7)
-    book.repeat_header(ws, header_row)
-    if data.fin_month > len({t["fin_month"] for t in data.trend}):
-        book.text(ws, row + 1, 1, "Months of this year not yet calculated are not shown.",
-                  italic=True, font_size=9, font_color=NHS_DARK_GREY)
-    return ws, first_rows
 
 
 # --- efficiency indicators ------------------------------------------------------------

@@ -46,17 +46,8 @@ WTE = "#,##0.0;-#,##0.0;0.0"
 RATIO = "0.00"
 MONTH = "mmm yyyy"
 
-# A4, and the widths xlsxwriter turns into pixels (Calibri 11, the workbook's Normal style).
+# A4, in xlsxwriter's paper numbering.
 A4_PAPER = 9
-_MAX_DIGIT_PX, _PADDING_PX = 7, 5
-ROW_PX = 20
-_CHART_INSET_PX = 4
-
-
-def column_px(width_chars: float) -> int:
-    """A column's width in pixels as Excel draws it: charts are sized to whole columns."""
-    return int(width_chars * _MAX_DIGIT_PX + 0.5) + _PADDING_PX if width_chars >= 1 \
-        else int(width_chars * (_MAX_DIGIT_PX + _PADDING_PX) + 0.5)
 
 
 def wrapped_height(text: str, width_chars: float, font_size: int = 10, bold: bool = False
@@ -93,33 +84,6 @@ def pounds_words(value: float) -> str:
     if size >= 1e4:
         return f"£{size / 1e3:,.0f}k"
     return f"£{size:,.0f}"
-
-
-def slug(name: str) -> str:
-    """'Medicine & Urgent Care' -> 'medicine-urgent-care': safe in a file name."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
-
-
-class _ExactWorksheet(Worksheet):
-    """xlsxwriter writes numbers with 16 significant digits, which does not always give the
-    same double back; the reports must carry exactly the mart's figures, so this writes the
-    shortest representation that does (Python's repr, up to 17 digits)."""
-
-    def _xml_number_element(self, number, attributes=[]) -> None:  # noqa: B006 (signature)
-        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
-        number = float(number)
-        text = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
-        self.fh.write(f"<c{attr}><v>{text.upper()}</v></c>")
-
-    def _xml_empty_tag(self, tag, attributes=[]) -> None:  # noqa: B006 (signature)
-        """Write 'fit to 1 page wide' out in full: Excel reads an absent fitToWidth as 1, but
-        other readers (openpyxl among them) see nothing."""
-        if tag == "pageSetup" and self.fit_page:
-            present = {key for key, _ in attributes}
-            attributes = [*attributes,
-                          *((key, 1) for key in ("fitToWidth", "fitToHeight") if key not in present
-                            and getattr(self, "fit_width" if key == "fitToWidth" else "fit_height") == 1)]
-        super()._xml_empty_tag(tag, attributes)
 
 
 class Book:
@@ -163,10 +127,11 @@ class Book:
         """A sheet printing A4 landscape one page wide (one_page: and one page tall, for a
         summary or a page of charts, which must never split across pages)."""
         name = self._unique_sheet_name(name)
-        ws = self.workbook.add_worksheet(name, worksheet_class=_ExactWorksheet)
+        ws = self.workbook.add_worksheet(name)
         ws.hide_gridlines(2)
         ws.set_paper(A4_PAPER)
         ws.set_landscape()
+        # xlsxwriter leaves a fit of 1 page out of the file: 1 is the format's default.
         ws.fit_to_pages(1, 1 if one_page else 0)
         ws.center_horizontally()
         ws.set_margins(left=0.4, right=0.4, top=0.55, bottom=0.6)
@@ -345,124 +310,3 @@ def ordinal_suffix(n: int) -> str:
     if n % 100 in (11, 12, 13):
         return "th"
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-
-
-# xlsxwriter reads a chart name shaped like 'Sheet!A1' (with or without '=') as a reference.
-_CHART_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
-
-
-def chart_text(text: str) -> str:
-    """A chart title or series name shown as written, never read as a cell reference: a
-    zero-width space after each '!' breaks the reference's shape and shows nothing."""
-    return text.replace("!", "!\u200b") if _CHART_REFERENCE.match(text) else text
-
-
-def index_chart(book: Book, ws: Worksheet, title: str, trend: list[dict], data_first_row: int,
-                month_col: int, series_cols: dict[str, int], columns: list[float], rows: int):
-    """Activity, cost and WTE indices month by month, the x-axis on the base year's 1.00;
-    None where no index has a figure in every month.
-
-    An index missing in some month is left out of the chart (Excel would draw its 'n/a' as
-    a zero) and the title says so. The chart is sized to sit inside the given columns (widths
-    in characters) and default-height rows, a few pixels short of their far edges, so it ends
-    inside the print area, not on its edge."""
-    names = {"activity": "Activity (cost-weighted)", "cost": "Cost (real terms)",
-             "wte": "Workforce (WTE)"}
-    plotted = {key: col for key, col in series_cols.items()
-               if trend and all(t[f"{key}_index"] is not None for t in trend)}
-    if not plotted:
-        return None
-    left_out = [names[key].split(" (")[0].lower() for key in series_cols if key not in plotted]
-    if left_out:
-        title += f" — {' and '.join(left_out)} index n/a"
-    data_last_row = data_first_row + len(trend) - 1
-    chart = book.workbook.add_chart({"type": "line"})
-    for key, col in plotted.items():
-        chart.add_series({
-            "name": chart_text(names[key]),
-            "categories": [ws.name, data_first_row, month_col, data_last_row, month_col],
-            "values": [ws.name, data_first_row, col, data_last_row, col],
-            "line": {"color": SERIES_COLOURS[key], "width": 2.25},
-            "marker": {"type": "circle", "size": 6,
-                       "border": {"color": SERIES_COLOURS[key]},
-                       "fill": {"color": SERIES_COLOURS[key]}},
-        })
-    chart.set_title({"name": chart_text(title), "name_font": {"name": FONT, "size": 11, "bold": True,
-                                                  "color": NHS_DARK_BLUE}})
-    chart.set_y_axis({"name": "Index, same month of base year = 1.00", "num_format": "0.00",
-                      "crossing": 1, "name_font": {"name": FONT, "size": 9, "bold": False},
-                      "num_font": {"name": FONT, "size": 9},
-                      "major_gridlines": {"visible": True, "line": {"color": NHS_PALE_GREY}}})
-    chart.set_x_axis({"date_axis": True, "base_unit": "months", "major_unit": 1,
-                      "major_unit_type": "months", "label_position": "low", "num_format": "mmm yy",
-                      "num_font": {"name": FONT, "size": 9},
-                      "line": {"color": NHS_MID_GREY}})
-    chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
-    chart.set_chartarea({"border": {"color": NHS_PALE_GREY}})
-    chart.set_size({"width": sum(column_px(w) for w in columns) - _CHART_INSET_PX,
-                    "height": rows * ROW_PX - _CHART_INSET_PX})
-    return chart
-
-
-DEFINITIONS = [
-    ("Implied productivity (cost), IPc",
-     ("How much faster the hospital's output has grown than its real-terms spending, compared "
-     "with the same months of the base year. +5% means 5% more patient care for each pound "
-     "(at base-year prices) than in the base year; -5% means 5% less.")),
-    ("Implied productivity (workforce), IPw",
-     "The same comparison against staff in post (whole-time equivalents) instead of spending."),
-    ("Cost-weighted activity",
-     ("Patient care counted so that each kind weighs what it costs: every spell, attendance "
-     "and procedure is valued at the base year's unit cost for that kind of care, so a hip "
-     "replacement counts for more than a follow-up appointment. Only attended appointments count.")),
-    ("Activity growth index",
-     "Cost-weighted activity now divided by the same months of the base year. 1.08 means 8% more."),
-    ("Real-terms cost growth index",
-     ("Pay and non-pay spending (not income) with pay and price inflation taken out, divided by "
-     "the same months of the base year.")),
-    ("Workforce growth index",
-     ("Average whole-time equivalent staff in post (substantive and bank) divided by the same "
-     "months of the base year. Agency staff appear in cost only.")),
-    ("Cost opportunity",
-     ("What was spent above what the activity delivered would have needed at base-year "
-     "productivity. Positive: spending more than baseline productivity needs, the size of the "
-     "prize for cost improvement plans. Negative: spending less than that. Shown at base-year "
-     "prices and at today's prices (uplifted by this year's pay and non-pay inflation).")),
-    ("WTE opportunity",
-     ("Staff in post above what the activity delivered would have needed at base-year "
-     "productivity, in whole-time equivalents.")),
-    ("Month, quarter to date, year to date",
-     ("The report month; the months of its financial quarter so far; the months of the "
-     "financial year so far (April onwards). Each is compared with the same months of the "
-     "base year.")),
-    ("Rank among peers",
-     ("Trusts ranked on implied productivity (cost) for the same window, where several trusts "
-     "are loaded or published peer figures are supplied. 1st is the most productive; ties "
-     "share the better rank.")),
-    ("RAG",
-     (f"Green: implied productivity (cost) at or above {RAG_GREEN_FROM:.0%}. Amber: from "
-     f"{RAG_RED_BELOW:.0%} up to {RAG_GREEN_FROM:.0%}. Red: below {RAG_RED_BELOW:.0%}.")),
-    ("n/a",
-     ("A figure that cannot be calculated, with the reason beside it. Support and corporate "
-     "services deliver no patient activity, so they have no implied productivity; their cost "
-     "and staff growth are still shown.")),
-    ("Trust figures",
-     ("The trust is everything booked to it, including cost centres and treatment functions not "
-     "yet mapped to a service, so it can differ from the sum of its clinical groups.")),
-    ("Data-quality notes",
-     ("Warnings from the checks run on this month's data before the figures were calculated, "
-     "shown beside the figures they touch. A check that fails with an error stops a trust's "
-     "reports being published.")),
-]
-
-EFFICIENCY_DEFINITIONS = [
-    ("Efficiency indicators",
-     ("Nine measures from the Better Value, Better Care set, this year to date against the "
-     "same months of the base year. Average length of stay: bed days per spell. Day case rate: "
-     "day cases as a share of elective and day case spells. Pre-operative bed days: days in "
-     "hospital before an elective operation. Follow-up ratio: outpatient follow-ups per first "
-     "attendance. DNA rate: appointments not attended. Agency share: agency pay as a share of "
-     "all pay. Sickness absence: days lost as a share of staff days available. Cost per £ of "
-     "cost-weighted activity: real-terms cost per pound of activity at base-year prices. For "
-     "rates, the change is in percentage points.")),
-]
