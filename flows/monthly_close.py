@@ -14,7 +14,7 @@ from flows.load import load_sources
 from flows.platform import notify_on_failure, platform_notice
 from schemas.settings import Settings
 from tasks import db
-from tasks.alert import alert
+from tasks.alert.task import alert
 from tasks.calculate import (
     calculate,
     latest_month_with_data,

@@ -21,8 +21,10 @@ from synthetic import HIERARCHY, REPORT, load_all, synthetic_sources, write_synt
 
 from schemas.alert_rules import DEFAULT_RULES, AlertRules, AlertRulesError, Rule, load_rules
 from schemas.settings import Settings
-from tasks import alert as alert_module
-from tasks.alert import find_variances, send_alerts, summary_lines
+from tasks.alert import task as alert_module
+from tasks.alert.find import find_variances
+from tasks.alert.outbox import send_alerts
+from tasks.alert.task import summary_lines
 from tasks.calculate import calculate_month
 from tasks.notify import NotificationError, send_email
 
