@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from schemas.alert_rules import AlertRules
 from tasks import db
 from tasks.months import month_label
-from tasks.report_style import pounds_words, signed_percent
+from tasks.report.style import pounds_words, signed_percent
 
 LEVEL_LABEL = {"trust": "trust", "clinical_group": "clinical group",
                "directorate": "directorate", "service": "service"}

@@ -12,8 +12,7 @@ from sqlalchemy.engine import Engine
 
 from tasks import db
 from tasks.alert.find import Variance
-from tasks.report import executive_report_path, pack_path
-from tasks.report_style import slug
+from tasks.report.paths import executive_report_path, pack_path, slug
 
 
 @dataclass(frozen=True)
