@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from schemas.settings import Settings
 from tasks import db, report_executive, report_pack
 from tasks.months import add_months, is_quarter_end, month_date, month_label
-from tasks.quality import checks
+from tasks.quality.checks import checks
 from tasks.report_style import (
     SEVERITY_LABEL,
     pounds_words,

@@ -23,7 +23,7 @@ from schemas.alert_rules import DEFAULT_RULES, AlertRules, AlertRulesError, Rule
 from schemas.settings import Settings
 from tasks import alert as alert_module
 from tasks.alert import find_variances, send_alerts, summary_lines
-from tasks.calculate import calculate_month
+from tasks.calculate.run import calculate_month
 from tasks.notify import NotificationError, send_email
 
 PREVIOUS = "2024-07"

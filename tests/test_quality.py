@@ -6,9 +6,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tasks.extract import discover
-from tasks.load import load_file
-from tasks.quality import blocked_orgs, checks, run_checks
+from tasks.ingest.extract import discover
+from tasks.ingest.load import load_file
+from tasks.quality.checks import blocked_orgs, checks, run_checks
 
 MONTHS = ["2019-04", "2019-05", "2024-04", "2024-05"]
 REPORT = "2024-05"

@@ -19,9 +19,9 @@ from synthetic import ORGS, load_synthetic
 from schemas.settings import Settings
 from tasks import db
 from tasks import report as report_module
-from tasks.calculate import calculate_month
+from tasks.calculate.run import calculate_month
 from tasks.months import is_quarter_end
-from tasks.quality import run_checks
+from tasks.quality.checks import run_checks
 from tasks.report import (
     executive_email,
     write_executive_report,

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas import sources as contract
-from tasks.columns import (
+from tasks.ingest.columns import (
     TEXT,
     Column,
     ColumnChunk,
