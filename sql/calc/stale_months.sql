@@ -1,4 +1,4 @@
--- Of the months given (%s, text[] of YYYY-MM), those never calculated or calculated before
+-- Of the months given (a text[] of YYYY-MM), those never calculated or calculated before
 -- the last load.
 select m.month
 from unnest(%s::text[]) m (month)

@@ -1,4 +1,4 @@
--- Per org calculated for a report month (%s, YYYY-MM): IPc and IPw for the month and year to
+-- Per org calculated for a report month (YYYY-MM): IPc and IPw for the month and year to
 -- date, the year-to-date opportunities and peer rank.
 select t.org_code,
        max(t.ip_cost) filter (where t.time_window = 'month') as month_ip_cost,
