@@ -32,10 +32,10 @@ from sqlalchemy.engine import make_url
 
 from schemas.settings import Settings
 from tasks import db
-from tasks.calculate import calculate_month
-from tasks.quality import run_checks
+from tasks.calculate.run import calculate_month
+from tasks.ingest.validate import CONTROL_MEASURE
+from tasks.quality.checks import run_checks
 from tasks.report.workbooks import write_reports
-from tasks.validate import CONTROL_MEASURE
 
 REFERENCE = """
 insert into core.hierarchy

@@ -16,9 +16,11 @@ from flows.load import load_sources
 from flows.platform import notify_on_failure
 from schemas.settings import Settings
 from tasks import db
-from tasks.calculate import calculate, stale_months, trust_summary
+from tasks.calculate.months_due import stale_months
+from tasks.calculate.run import calculate
+from tasks.calculate.summary import trust_summary
 from tasks.months import months_between
-from tasks.quality import quality
+from tasks.quality.task import quality
 from tasks.report.task import report
 
 

@@ -11,10 +11,10 @@ from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from schemas.settings import SOURCES, Settings
-from tasks import db, load_log
-from tasks.extract import discover, landed_file
-from tasks.load import load_file, load_warehouse_source
-from tasks.load_folder import load_lanes, passed_over, summary
+from tasks import db
+from tasks.ingest.extract import landed_file
+from tasks.ingest.load import load_file, load_warehouse_source
+from tasks.ingest.load_folder import load_order, summary
 
 
 # No task-level timeout: Prefect enforces one on a worker thread only by warning on every file,
@@ -47,10 +47,8 @@ def load_sources(landing: str | None = None) -> list[dict]:
     settings = Settings()
     folder = Path(landing) if landing else settings.landing_dir
     eng = db.engine(settings)
-    load_log.mark_abandoned(eng)
-    fresh, known = load_log.unseen(eng, discover(folder))
-    reference, lanes = load_lanes(fresh)
-    results = passed_over(known) + [load_landed_file(str(folder), f.relative, f.origin) for f in reference]
+    results, reference, lanes = load_order(eng, folder)
+    results += [load_landed_file(str(folder), f.relative, f.origin) for f in reference]
     # Files go to the task runner's queue a lane at a time in turn (each lane's next file
     # waits for its previous one): queued lane after lane, the pool's threads would all be
     # taken by one lane's files waiting on each other.

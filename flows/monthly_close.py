@@ -15,15 +15,12 @@ from flows.platform import notify_on_failure, platform_notice
 from schemas.settings import Settings
 from tasks import db
 from tasks.alert.task import alert
-from tasks.calculate import (
-    calculate,
-    latest_month_with_data,
-    stale_months,
-    trust_summary,
-)
+from tasks.calculate.months_due import latest_month_with_data, stale_months
+from tasks.calculate.run import calculate
+from tasks.calculate.summary import trust_summary
 from tasks.months import month_closed_by, months_of_year_to
 from tasks.notify import delivery_run
-from tasks.quality import quality
+from tasks.quality.task import quality
 from tasks.report.task import email_executive_reports, report
 
 

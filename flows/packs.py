@@ -10,9 +10,10 @@ from prefect.runtime import deployment, flow_run
 from flows.platform import notify_on_failure
 from schemas.settings import Settings
 from tasks import db
-from tasks.calculate import calculate, latest_month_with_data
+from tasks.calculate.months_due import latest_month_with_data
+from tasks.calculate.run import calculate
 from tasks.months import is_quarter_end, months_between
-from tasks.quality import quality
+from tasks.quality.task import quality
 from tasks.report.task import report
 
 

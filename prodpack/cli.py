@@ -83,7 +83,7 @@ def prefect_api_configured() -> bool:
 def _warn(line: str) -> None:
     """A line on stderr that cannot forge another line or drive the terminal: messages carry
     file names and mail servers' replies."""
-    from tasks.landing import display_name
+    from tasks.ingest.landing import display_name
 
     print(display_name(line), file=sys.stderr)
 
@@ -147,7 +147,7 @@ def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
                 _quiet(console)
                 results = load_sources(str(args.landing) if args.landing else None)
             else:
-                from tasks.load_folder import load_landing, summary
+                from tasks.ingest.load_folder import load_landing, summary
 
                 folder = args.landing or settings.landing_dir
                 results = load_landing(db.engine(settings), settings, folder)

@@ -115,8 +115,38 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+_DROPS = re.compile(r"^--\s*drops:\s*(view|function)\s+(\S.*?)\s*$", re.MULTILINE)
+
+
+def views() -> list[tuple[str, str, str]]:
+    """(file name, drop statement, sql) of every view and function in sql/views, in the order
+    they are created: a file's name starts with its place, after what it depends on."""
+    found = []
+    for entry in sorted(resources.files("sql").joinpath("views").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql"):
+            sql = entry.read_text(encoding="utf-8")
+            drops = _DROPS.search(sql)
+            if drops is None:
+                raise ValueError(f"sql/views/{entry.name}: needs a '-- drops: view|function <name>' line")
+            found.append((entry.name, f"drop {drops[1]} if exists {drops[2]}", sql))
+    return found
+
+
+def _recreate_views(conn) -> None:
+    """Drop every view and function of sql/views (dependents first), then create each from its
+    file: a view has one current definition, whatever the migrations once said, and a changed
+    column list needs no migration. No cascade: an object of someone else's built on one of
+    ours stops the upgrade with PostgreSQL naming it, rather than vanishing."""
+    shipped = views()
+    for _, drop, _ in reversed(shipped):
+        conn.execute(drop)
+    for _, _, sql in shipped:
+        conn.execute(sql)
+
+
 def upgrade(eng: Engine) -> list[str]:
-    """Apply the migrations not yet applied, all in one transaction; return their names."""
+    """Apply the migrations not yet applied, then re-create the views and functions of
+    sql/views, all in one transaction; return the names of the migrations applied."""
     applied_now = []
     with eng.begin() as conn:
         # Serialises concurrent upgrades (two workers starting at once).
@@ -153,6 +183,7 @@ def upgrade(eng: Engine) -> list[str]:
                 {"v": version, "n": name, "c": checksum},
             )
             applied_now.append(f"{version:04d}_{name}")
+        _recreate_views(conn.connection.driver_connection)
     return applied_now
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tasks.extract import discover
-from tasks.load import load_file
+from tasks.ingest.extract import discover
+from tasks.ingest.load import load_file
 
 
 def write_landing(root: Path, frames: dict[str, pd.DataFrame]) -> Path:

@@ -25,7 +25,7 @@ from tasks.alert import task as alert_module
 from tasks.alert.find import find_variances
 from tasks.alert.outbox import send_alerts
 from tasks.alert.task import summary_lines
-from tasks.calculate import calculate_month
+from tasks.calculate.run import calculate_month
 from tasks.notify import NotificationError, send_email
 
 PREVIOUS = "2024-07"

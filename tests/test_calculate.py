@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 from synthetic import BASE_MONTHS, CURRENT_MONTHS, REPORT, load_all, load_synthetic, write_landing
 
-from tasks.calculate import CalculationError, calculate_month, latest_month_with_data, trust_summary
+from tasks.calculate.months_due import latest_month_with_data
+from tasks.calculate.run import CalculationError, calculate_month
+from tasks.calculate.summary import trust_summary
 
 
 def mart(engine, month: str) -> pd.DataFrame:

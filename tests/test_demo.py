@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from prodpack.demo import write_demo
-from tasks.extract import declared_months, discover, normalise_header
-from tasks.load import load_file
-from tasks.quality import run_checks
+from tasks.ingest.extract import declared_months, discover, normalise_header
+from tasks.ingest.load import load_file
+from tasks.quality.checks import run_checks
 
 SMALL = {"scale": 0.03, "last_month": "2023-06"}
 PERSONAL = ("employee_name", "ni_number", "email", "assignment_number", "nhs_number",

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from prodpack.cli import main
 from prodpack.demo import write_demo
-from tasks.extract import normalise_header
+from tasks.ingest.extract import normalise_header
 
 pytestmark = pytest.mark.flow
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from tasks.extract import (
+from tasks.ingest.extract import (
     UTF8_REPLACING,
     FileChanged,
     FileRejected,
@@ -27,8 +27,8 @@ from tasks.extract import (
     read_csv,
     read_xlsx,
 )
-from tasks.load import load_file
-from tasks.validate import ValidationContext, validate_chunk
+from tasks.ingest.load import load_file
+from tasks.ingest.validate import ValidationContext, validate_chunk
 
 LEDGER = "org_code,period,cost_centre,subjective_code,amount,description"
 WORKFORCE = ("org_code,period,assignment_number,cost_centre,staff_group,pay_band,"
@@ -312,7 +312,7 @@ def test_a_process_that_exits_right_after_a_rejected_file_exits_cleanly(tmp_path
     # interpreter at exit (status 134) after a file rejected part way.
     write(tmp_path, "ledger/RXA_ledger.csv",
           LEDGER + '\nRXA,2024-05,C1,511100,1,"secret' + "x,y\n" * 1_500_000)
-    script = ("import sys; from pathlib import Path; from tasks.extract import *\n"
+    script = ("import sys; from pathlib import Path; from tasks.ingest.extract import *\n"
               "f = landed_file(Path(sys.argv[1]), 'ledger/RXA_ledger.csv')\n"
               "h, e, _ = hash_and_encoding(f, f.origin)\n"
               "try:\n    list(read_csv(f, e, None, 1000, expected_hash=h)[1])\n"

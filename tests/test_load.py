@@ -16,9 +16,9 @@ import xlsxwriter
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from tasks.extract import discover
-from tasks.load import load_file, load_warehouse_source
-from tasks.load_folder import load_landing
+from tasks.ingest.extract import discover
+from tasks.ingest.load import load_file, load_warehouse_source
+from tasks.ingest.load_folder import load_landing
 
 LEDGER_HEADER = "org_code,period,cost_centre,subjective_code,amount,description"
 WORKFORCE_HEADER = ("org_code,period,assignment_number,cost_centre,staff_group,pay_band,"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tasks.load_folder import load_landing
+from tasks.ingest.load_folder import load_landing
 
 LEDGER_HEADER = "org_code,period,cost_centre,subjective_code,amount,description"
 WORKFORCE_HEADER = ("org_code,period,assignment_number,cost_centre,staff_group,pay_band,"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tasks.extract import discover
-from tasks.load import load_file
-from tasks.quality import blocked_orgs, checks, run_checks
+from tasks.ingest.extract import discover
+from tasks.ingest.load import load_file
+from tasks.quality.checks import blocked_orgs, checks, run_checks
 
 MONTHS = ["2019-04", "2019-05", "2024-04", "2024-05"]
 REPORT = "2024-05"
@@ -145,3 +145,26 @@ def test_plausibility_flags_a_jump_and_a_high_quarantine_rate(engine, settings, 
 
 def test_checks_run_on_an_empty_database_and_find_nothing(engine, settings):
     assert run_checks(engine, settings, REPORT, "run-empty") == []
+
+
+def test_a_service_in_two_directorates_is_an_error(engine, settings, tmp_path):
+    # RXA's Surgery has a second cost centre in Medicine: a directorate is no longer a silent
+    # pick of the first cost centre but an error that blocks RXA, and only RXA.
+    landing = landing_for(tmp_path)
+    hierarchy = landing / "reference" / "hierarchy.csv"
+    hierarchy.write_text(hierarchy.read_text() + "RXA,C3,Day unit,Surgery,Medicine,Medical\n")
+    load(engine, settings, landing)
+    results = run_checks(engine, settings, REPORT, "run-1")
+    found = by_check(results, "RXA")["service_in_two_directorates"]
+    assert found["outcome"] == "fail" and found["severity"] == "error"
+    assert [f["code"] for f in found["findings"]] == ["Surgery"]
+    assert "Medicine, Surgery" in found["findings"][0]["detail"]
+    assert by_check(results, "RXB")["service_in_two_directorates"]["outcome"] == "pass"
+    assert "RXA" in blocked_orgs(results) and "RXB" not in blocked_orgs(results)
+    with engine.connect() as conn:
+        # Until corrected, every view and the calculation agree on one directorate.
+        rows = conn.execute(sa.text(
+            "select distinct directorate from core.ledger_fact where org_code = 'RXA'"
+            " and service = 'Surgery' union select distinct directorate from core.activity_fact"
+            " where org_code = 'RXA' and service = 'Surgery'")).scalars().all()
+    assert rows == ["Surgery"]

@@ -18,9 +18,9 @@ from synthetic import ORGS, load_synthetic
 
 from schemas.settings import Settings
 from tasks import db
-from tasks.calculate import calculate_month
+from tasks.calculate.run import calculate_month
 from tasks.months import is_quarter_end
-from tasks.quality import run_checks
+from tasks.quality.checks import run_checks
 from tasks.report import task as report_task
 from tasks.report.email import executive_email
 from tasks.report.paths import slug

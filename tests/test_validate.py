@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from schemas.sources import FACT_MODELS, REFERENCE_MODELS, parse_money
-from tasks.validate import TEXT, ValidationContext, raw_row_json, validate_chunk
+from tasks.ingest.validate import TEXT, ValidationContext, raw_row_json, validate_chunk
 
 VARIANTS = {
     "ledger": {

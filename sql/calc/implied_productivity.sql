@@ -22,18 +22,17 @@ union
 select org_code from raw.activity where period = any(array(select period from calc_month where role = 'current'));
 
 -- Every node of every calculated org's hierarchy, whether or not it has data this month:
--- services from the hierarchy and the specialty map, each in one directorate and group.
+-- services from the hierarchy and the specialty map, each in its one directorate and group
+-- (core.service_directorate, the rule the fact views use too).
 create temp table calc_service on commit drop as
-select distinct on (org_code, service) org_code, service, directorate, clinical_group
+select s.org_code, s.service, d.directorate, d.clinical_group
 from (
-    select org_code, service, directorate, clinical_group, cost_centre as sort_key
-    from core.hierarchy
-    union all
-    select org_code, service, null, null, null
-    from core.specialty_map
+    select org_code, service from core.hierarchy
+    union
+    select org_code, service from core.specialty_map
 ) s
-where org_code in (select org_code from calc_org)
-order by org_code, service, sort_key nulls last;
+left join core.service_directorate d on d.org_code = s.org_code and d.service = s.service
+where s.org_code in (select org_code from calc_org);
 
 create temp table calc_node on commit drop as
 select org_code, 'trust' as level, org_code as node, null::text as parent_level,
@@ -112,12 +111,12 @@ activity_by_code as (
     group by 1, 2, 3, 4, 5, 6
 ),
 activity as (
-    -- The mapping, pricing and attendance rules of core.activity_fact (0004_calculation.sql).
+    -- The mapping, pricing and attendance rules of core.activity_fact, from the same homes:
+    -- specialty_map.csv, core.unit_price and core.counts_as_activity (sql/views).
     select a.org_code, a.period, sm.service,
-           sum(a.count * coalesce(uc.unit_cost, ud.unit_cost))
-               filter (where coalesce(a.attendance_status, 'attended') = 'attended') as cwa,
-           sum(a.count) filter (where coalesce(a.attendance_status, 'attended') = 'attended'
-                                  and coalesce(uc.unit_cost, ud.unit_cost) is null) as unpriced,
+           sum(a.count * p.unit_cost) filter (where core.counts_as_activity(a.attendance_status)) as cwa,
+           sum(a.count) filter (where core.counts_as_activity(a.attendance_status)
+                                  and p.unit_cost is null) as unpriced,
            sum(a.count) filter (where a.pod = 'EL') as el_spells,
            sum(a.los_days) filter (where a.pod = 'EL') as el_los_days,
            sum(a.los_count) filter (where a.pod = 'EL') as el_los_spells,
@@ -128,16 +127,15 @@ activity as (
            sum(a.preop_days) filter (where a.pod = 'EL') as preop_days,
            sum(a.preop_count) filter (where a.pod = 'EL') as preop_spells,
            sum(a.count) filter (where a.pod = 'OPFA'
-                                  and coalesce(a.attendance_status, 'attended') = 'attended') as opfa_attended,
+                                  and core.counts_as_activity(a.attendance_status)) as opfa_attended,
            sum(a.count) filter (where a.pod = 'OPFU'
-                                  and coalesce(a.attendance_status, 'attended') = 'attended') as opfu_attended,
+                                  and core.counts_as_activity(a.attendance_status)) as opfu_attended,
            sum(a.count) filter (where a.pod in ('OPFA', 'OPFU') and a.attendance_status = 'dna')
                as op_dna
     from activity_by_code a
     left join core.specialty_map sm
            on sm.org_code = a.org_code and sm.treatment_function_code = a.treatment_function_code
-    left join core.unit_costs uc on uc.pod = a.pod and uc.hrg_code = a.hrg_code
-    left join core.unit_costs ud on ud.pod = a.pod and ud.hrg_code = '*'
+    cross join lateral core.unit_price(a.pod, a.hrg_code) p
     group by 1, 2, 3
 )
 select org_code, period, service,

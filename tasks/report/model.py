@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from schemas.settings import Settings
 from tasks import db
 from tasks.months import add_months, month_date, month_label
-from tasks.quality import checks
+from tasks.quality.checks import checks
 from tasks.report.style import SEVERITY_LABEL
 
 # --- what a report reads ---------------------------------------------------------------

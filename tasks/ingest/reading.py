@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.sources import FACT_MODELS, REFERENCE_MODELS, contract_columns
-from tasks.landing import LinkRefused, SourceFile, file_stat, open_landed
+from tasks.ingest.landing import LinkRefused, SourceFile, file_stat, open_landed
 
 
 class FileRejected(Exception):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,7 +25,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas import sources as contract
-from tasks.columns import (
+from tasks.ingest.column_rules import (
+    fits_column,
+    money,
+    org_codes,
+    periods,
+    required,
+    whole_numbers,
+)
+from tasks.ingest.columns import (
     TEXT,
     Column,
     ColumnChunk,
@@ -35,7 +42,6 @@ from tasks.columns import (
     aligned,
     as_arrow,
     as_decimal,
-    as_number,
     decimal_where,
     may_hold,
     null_if_blank,
@@ -77,178 +83,15 @@ class Validated:
         return pa.table(decoded).to_pandas(types_mapper=pd.ArrowDtype)
 
 
-
-def _fits(column: Column, name: str, reasons: Reasons, checked: pd.Series) -> pd.Series:
-    """Per distinct value: the decimal text (where `checked`) fits its database column
-    (contract.NUMERIC_COLUMNS, as contract.fits_numeric rules for one value)."""
-    precision, scale = contract.NUMERIC_COLUMNS[name]
-    digits = precision - scale
-    values = column.values.where(checked.fillna(False).astype(bool))
-    longest = values.str.len().max()
-    if pd.isna(longest) or longest <= digits:     # the usual case, settled at once
-        return pd.Series(True, index=values.index)
-    too_large = (values.str.fullmatch(rf"[-+]?0*[1-9]\d{{{digits},}}(?:\.\d*)?")
-                 | values.str.fullmatch(rf"[-+]?0*9{{{digits}}}\.9{{{scale}}}[5-9]\d*")).fillna(False)
-    reasons.add(column.map(lambda _: too_large), f"{name} ", Quoted(column),
-                f" is too large (at most {digits} digits before the decimal point)")
-    fits = ~too_large
-    if name in contract.POSITIVE_COLUMNS:
-        to_zero = (values.str.fullmatch(rf"[-+]?0*\.0{{{scale}}}[0-4]\d*")
-                   & values.str.contains(r"[1-9]")).fillna(False)
-        reasons.add(column.map(lambda _: to_zero), f"{name} ", Quoted(column),
-                    f" rounds to 0 at the {scale} decimal places the database keeps")
-        fits &= ~to_zero
-    return fits
-
-
-def _whole_numbers(values: Column, column: str, reasons: Reasons, *, minimum: int,
-                   default: int | None = None) -> Column:
-    text = values.values
-    blank = text == ""
-    whole = text.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)
-    reasons.add(values.map(lambda _: ~blank & ~whole), f"{column} ", Quoted(values),
-                " is not a whole number")
-    number = as_number(text.where(whole))
-    reasons.add(values.map(lambda _: whole & (number < minimum)), f"{column} ", Quoted(values),
-                f" is below {minimum}")
-    too_large = whole & (number > contract.MAX_INTEGER)
-    reasons.add(values.map(lambda _: too_large), f"{column} ", Quoted(values),
-                f" is above {contract.MAX_INTEGER}, the largest whole number the database stores")
-    number = number.where(~too_large.astype(bool))
-    if default is not None:
-        number = number.where(~blank, default)
-    return values.map(lambda _: number.astype("Int64").astype(TEXT))
-
-
-def _month_start(year: pd.Series, month: pd.Series) -> pd.Series:
-    """YYYY-MM-01 text from numeric year and month; <NA> where either is missing."""
-    text = year.astype("Int64").astype(TEXT) + "-" + month.astype("Int64").astype(TEXT).str.pad(2, fillchar="0")
-    return (text + "-01").where(year.notna() & month.notna())
-
-
-def _in_range(months: pd.Series, on: Callable[[pd.Series], Column], reasons: Reasons) -> pd.Series:
-    """YYYY-MM-01 text outside FIRST_PERIOD to the current month fails (as contract.period_in_range)."""
-    first, last = contract.FIRST_PERIOD, contract.last_period()
-    parts = months.str.extract(r"^(\d+)-(\d+)-01$")
-    index = as_number(parts[0]) * 12 + as_number(parts[1])
-    early = (index < first.year * 12 + first.month).fillna(False)
-    late = (index > last.year * 12 + last.month).fillna(False)
-    shown = on(months.str.pad(10, fillchar="0").str.slice(0, 7))
-    reasons.add(on(early), "period ", shown, f" is before {first:%Y-%m}, the earliest month accepted")
-    reasons.add(on(late), "period ", shown, f" is after the current month ({last:%Y-%m})")
-    return months.where(~(early | late))
-
-
-def _periods(chunk: ColumnChunk, reasons: Reasons, declared: frozenset[date] | None) -> Column:
-    """Canonical YYYY-MM-01 text from `period`, or from financial year and period."""
-    has_financial = "financial_year" in chunk
-    if has_financial:
-        period, fy_column, fp_column = aligned(
-            chunk.text("period"), chunk.text("financial_year"), chunk.text("financial_period"))
-    else:
-        period = chunk.text("period")
-
-    def on(values: pd.Series) -> Column:
-        return Column(values, period.codes)
-
-    text = period.values
-    plain = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False)
-    year, month = as_number(text.str.slice(0, 4).where(plain)), as_number(text.str.slice(5, 7).where(plain))
-    other = (text != "") & ~plain
-    if other.any():  # rarer spellings: dates, YYYY/MM, single-digit months
-        parts = text.where(other).str.extract(f"^{contract.PERIOD}$")
-        year = year.where(plain, as_number(parts[0]))
-        month = month.where(plain, as_number(parts[1]))
-    month = month.where(month.between(1, 12))
-    result = _month_start(year, month)
-    reasons.add(on((text != "") & result.isna()), "period ", Quoted(period), " is not a month YYYY-MM")
-    result = _in_range(result, on, reasons)
-
-    missing = text == ""
-    if has_financial:
-        fy, fp = fy_column.values, fp_column.values
-        fy_parts = fy.str.extract(f"^{contract.FINANCIAL_YEAR}$")
-        start, end = (as_number(fy_parts[i]) for i in (0, 1))
-        start = start.where((start + 1) % 100 == end)
-        fin_month = as_number(fp.where(fp.str.fullmatch(contract.WHOLE_NUMBER).fillna(False)))
-        fin_month = fin_month.where(fin_month.between(1, 12))
-        from_financial = _month_start(start + (fin_month > 9), (fin_month + 2) % 12 + 1)
-        reasons.add(on(missing & (fy != "") & start.isna()),
-                    "financial_year ", Quoted(fy_column), " is not like 2024/25")
-        reasons.add(on(missing & (fp != "") & fin_month.isna()),
-                    "financial_period ", Quoted(fp_column), " is not 1..12")
-        reasons.add(on(missing & ((fy == "") | (fp == ""))), "period is missing")
-        result = result.mask(missing, _in_range(from_financial, on, reasons))
-    else:
-        reasons.add(on(missing), "period is missing")
-
-    if declared:
-        allowed = sorted(m.isoformat() for m in declared)
-        outside = result.notna() & ~result.isin(allowed)
-        span = allowed[0][:7] if len(allowed) == 1 else f"{allowed[0][:7]} to {allowed[-1][:7]}"
-        reasons.add(on(outside), "period ", on(result.str.slice(0, 7)),
-                    f" is outside the months this file declares ({span})")
-    return on(result)
-
-
-def _org_codes(chunk: ColumnChunk, reasons: Reasons) -> Column:
-    org = chunk.text("org_code").map(lambda v: v.str.upper())
-    reasons.add(org.map(lambda v: v == ""), "org_code is missing")
-    reasons.add(org.map(lambda v: (v != "") & ~v.str.fullmatch(contract.ORG_CODE).fillna(False)),
-                "org_code ", Quoted(org), " is not an ODS code")
-    return org
-
-
-def _required(chunk: ColumnChunk, column: str, reasons: Reasons) -> Column:
-    values = chunk.text(column)
-    reasons.add(values.map(lambda v: v == ""), f"{column} is missing")
-    return values
-
-
-# A sum with at most a minus sign and a pound sign before its digits, and no thousands commas:
-# how most ledgers spell money. Such text is canonical once the £ is gone.
-_PLAIN_MONEY = r"(?:-£?|£-?)?(?:\d+(?:\.\d*)?|\.\d+)"
-
-
-def _money(amount: Column, reasons: Reasons) -> Column:
-    """£1,234.50, (1,234.50) and -1234.5 as plain decimal text."""
-    values = amount.values
-    # Amounts are nearly all distinct, so this rule meets every row: plain spellings take
-    # two literal replacements, and only the rest (brackets, spaces, errors) the full rule.
-    plain = values.str.fullmatch(_PLAIN_MONEY).fillna(False)
-    canonical = values.str.replace("£", "", regex=False).where(plain)
-    well_formed = plain.copy()
-    rest = ~plain & (values != "")
-    if rest.any():
-        other = values[rest]
-        bracketed = other.str.startswith("(") & other.str.endswith(")")
-        bare = other.str.replace(r"[£,\s()]", "", regex=True)
-        negative = bracketed | bare.str.startswith("-")
-        digits = bare.str.lstrip("-")
-        other_formed = (
-            other.str.fullmatch(contract.MONEY).fillna(False)
-            & (other.str.count(r"\(") == other.str.count(r"\)"))
-            & (bracketed.astype(int) + other.str.count("-") <= 1)
-            & digits.str.fullmatch(r"\d+(\.\d*)?|\.\d+").fillna(False)
-        )
-        well_formed[rest] = other_formed
-        canonical[rest] = (negative.map({True: "-", False: ""}).astype(TEXT) + digits).where(other_formed)
-    reasons.add(amount.map(lambda v: v == ""), "amount is missing")
-    reasons.add(amount.map(lambda v: (v != "") & ~well_formed), "amount ", Quoted(amount),
-                " is not a sum of money")
-    fits = _fits(amount.map(lambda _: canonical), "amount", reasons, well_formed)
-    return amount.map(lambda _: canonical.where(fits))
-
-
 # --- sources -------------------------------------------------------------------------------
 
 def _ledger(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext) -> dict[str, Column]:
     return {
-        "org_code": _org_codes(chunk, reasons),
-        "period": _periods(chunk, reasons, context.declared_months),
-        "cost_centre": _required(chunk, "cost_centre", reasons),
-        "subjective_code": _required(chunk, "subjective_code", reasons),
-        "amount": _money(chunk.text("amount"), reasons),
+        "org_code": org_codes(chunk, reasons),
+        "period": periods(chunk, reasons, context.declared_months),
+        "cost_centre": required(chunk, "cost_centre", reasons),
+        "subjective_code": required(chunk, "subjective_code", reasons),
+        "amount": money(chunk.text("amount"), reasons),
         "description": chunk.text("description").map(null_if_blank),
     }
 
@@ -285,9 +128,9 @@ def _duplicates(org: Column, period: Column, key: Column, context: ValidationCon
 
 
 def _workforce(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext) -> dict[str, Column]:
-    org = _org_codes(chunk, reasons)
-    period = _periods(chunk, reasons, context.declared_months)
-    assignment = _required(chunk, "assignment_number", reasons)
+    org = org_codes(chunk, reasons)
+    period = periods(chunk, reasons, context.declared_months)
+    assignment = required(chunk, "assignment_number", reasons)
     key = assignment.map(lambda v: pseudonymise(null_if_blank(v), context.assignment_key))
 
     categories = {c.casefold(): c for c in contract.ASSIGNMENT_CATEGORIES}
@@ -304,7 +147,7 @@ def _workforce(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext)
     reasons.add(wte_text.map(lambda v: v == ""), "contracted_wte is missing")
     reasons.add(wte_text.map(lambda v: (v != "") & ~is_decimal), "contracted_wte ",
                 Quoted(wte_text), " is not a number")
-    is_decimal &= _fits(wte_text, "contracted_wte", reasons, is_decimal)
+    is_decimal &= fits_column(wte_text, "contracted_wte", reasons, is_decimal)
     wte = pd.Series(decimal_where(values, is_decimal).to_pandas(), index=values.index)
     out_of_range = is_decimal & ((wte <= 0) | (wte > contract.MAX_WTE))
     reasons.add(wte_text.map(lambda _: out_of_range), "contracted_wte ", wte_text,
@@ -316,9 +159,9 @@ def _workforce(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext)
                 "sickness_fte_days ", Quoted(sick_text), " is not a number")
     reasons.add(sick_text.map(lambda v: sick_decimal & v.str.startswith("-")),
                 "sickness_fte_days ", sick_text, " is negative")
-    sick_decimal &= _fits(sick_text, "sickness_fte_days", reasons, sick_decimal)
+    sick_decimal &= fits_column(sick_text, "sickness_fte_days", reasons, sick_decimal)
 
-    cost_centre = _required(chunk, "cost_centre", reasons)
+    cost_centre = required(chunk, "cost_centre", reasons)
     # Last, so that only a row every other rule passed claims its assignment for the month.
     reasons.add(_duplicates(org, period, key, context, eligible=~reasons.failed(chunk.rows)),
                 "duplicate assignment_number for ", org, " ", period.map(lambda v: v.str.slice(0, 7)))
@@ -356,15 +199,15 @@ def _activity(chunk: ColumnChunk, reasons: Reasons, context: ValidationContext) 
                 f" is not {', '.join(contract.ATTENDANCE_STATUSES)} or blank")
 
     return {
-        "org_code": _org_codes(chunk, reasons),
-        "period": _periods(chunk, reasons, context.declared_months),
+        "org_code": org_codes(chunk, reasons),
+        "period": periods(chunk, reasons, context.declared_months),
         "pod": pod_text,
         "treatment_function_code": tfc,
         "hrg_code": hrg.map(null_if_blank),
         "attendance_status": status_text.map(null_if_blank),
-        "los_days": _whole_numbers(chunk.text("los_days"), "los_days", reasons, minimum=0),
-        "preop_days": _whole_numbers(chunk.text("preop_days"), "preop_days", reasons, minimum=0),
-        "count": _whole_numbers(chunk.text("count"), "count", reasons, minimum=1, default=1),
+        "los_days": whole_numbers(chunk.text("los_days"), "los_days", reasons, minimum=0),
+        "preop_days": whole_numbers(chunk.text("preop_days"), "preop_days", reasons, minimum=0),
+        "count": whole_numbers(chunk.text("count"), "count", reasons, minimum=1, default=1),
     }
 
 

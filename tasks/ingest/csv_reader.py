@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tasks.landing import SourceFile
-from tasks.reading import (
+from tasks.ingest.landing import SourceFile
+from tasks.ingest.reading import (
     Chunk,
     FileRejected,
     changed_error,

@@ -11,9 +11,9 @@ import psycopg
 from pydantic import ValidationError
 
 from schemas.sources import REFERENCE_MODELS
-from tasks.extract import Chunk, csv_text
-from tasks.load_copy import QUARANTINE_COLUMNS, copy_rows, quarantine_csv
-from tasks.validate import raw_row_json
+from tasks.ingest.extract import Chunk, csv_text
+from tasks.ingest.load_copy import QUARANTINE_COLUMNS, copy_rows, quarantine_csv
+from tasks.ingest.validate import raw_row_json
 
 
 def load_reference(

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tasks.extract import FileRejected, csv_text
+from tasks.ingest.extract import FileRejected, csv_text
 
 # A value COPY refuses although it passed validation: the file is rejected, naming its line.
 _DATA_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError)

@@ -10,7 +10,7 @@ slower of the two rather than their sum, and memory holds a few chunks whatever 
 
 Nothing here imports Prefect (1.8 s of a load's start): flows/load.py makes Prefect tasks of
 these functions, and `prodpack load` with no Prefect server calls
-tasks.load_folder.load_landing directly.
+tasks.ingest.load_folder.load_landing directly.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ import pyarrow as pa
 from sqlalchemy.engine import Engine
 
 from schemas.settings import Settings
-from tasks import db, load_log
-from tasks.extract import (
+from tasks import db
+from tasks.ingest import load_log
+from tasks.ingest.extract import (
     Chunk,
     FileChanged,
     FileRejected,
@@ -40,15 +41,15 @@ from tasks.extract import (
     read_query,
     read_xlsx,
 )
-from tasks.load_copy import (
+from tasks.ingest.load_copy import (
     QUARANTINE_COLUMNS,
     CopyWriter,
     RefusedValue,
     copy_text,
     quarantine_csv,
 )
-from tasks.load_reference import load_reference
-from tasks.validate import RAW_COLUMNS, ValidationContext, validate_chunk
+from tasks.ingest.load_reference import load_reference
+from tasks.ingest.validate import RAW_COLUMNS, ValidationContext, validate_chunk
 
 log = logging.getLogger("prodpack.load")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from schemas.settings import Settings
-from tasks import load_log
-from tasks.extract import SourceFile, discover
-from tasks.load import LoadResult, load_file, load_warehouse_source
+from tasks.ingest import load_log
+from tasks.ingest.extract import SourceFile, discover
+from tasks.ingest.load import LoadResult, load_file, load_warehouse_source
 
 # What a run says of an input it did not load, in this order.
 _NOT_LOADED = ("rejected", "deferred", "failed")
@@ -39,6 +39,16 @@ def passed_over(files: list[SourceFile]) -> list[dict]:
     return [LoadResult(f.origin, f.source, "unchanged", message="already seen").as_dict() for f in files]
 
 
+def load_order(eng: Engine, folder: Path) -> tuple[list[dict], list[SourceFile], list[list[SourceFile]]]:
+    """A run's plan, the same for the flow and `prodpack load`: loads left running by a dead
+    process marked abandoned; results for the files seen before; the new reference files;
+    the lanes of new fact files."""
+    load_log.mark_abandoned(eng)
+    fresh, known = load_log.unseen(eng, discover(folder))
+    reference, lanes = load_lanes(fresh)
+    return passed_over(known), reference, lanes
+
+
 def load_landing(eng: Engine, settings: Settings, folder: Path) -> list[dict]:
     """Load the landing folder's new files and the warehouse queries in this process.
 
@@ -49,10 +59,8 @@ def load_landing(eng: Engine, settings: Settings, folder: Path) -> list[dict]:
     def load_lane(lane: list[SourceFile]) -> list[dict]:
         return [load_file(eng, settings, f).as_dict() for f in lane]
 
-    load_log.mark_abandoned(eng)
-    fresh, known = load_log.unseen(eng, discover(folder))
-    reference, lanes = load_lanes(fresh)
-    results = passed_over(known) + load_lane(reference)
+    results, reference, lanes = load_order(eng, folder)
+    results += load_lane(reference)
     with ThreadPoolExecutor(max_workers=max(len(lanes), 1), thread_name_prefix="prodpack-lane") as pool:
         loading = [pool.submit(load_lane, lane) for lane in lanes]
         wait(loading)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
-from prefect import task
-from prefect.artifacts import create_table_artifact
 from sqlalchemy.engine import Engine
 
 from schemas.settings import Settings
@@ -116,22 +114,3 @@ def blocked_orgs(results: list[dict]) -> dict[str, list[str]]:
         if r["outcome"] == "fail":
             blocked.setdefault(r["org_code"], []).append(r["message"])
     return blocked
-
-
-@task(name="data-quality", task_run_name="data-quality-{report_month}", retries=2,
-      retry_delay_seconds=[5, 30], retry_condition_fn=db.retry_transient, timeout_seconds=900)
-def quality(report_month: str, run_id: str) -> dict:
-    """Run the checks; publish a table artifact; return the blocked orgs and the findings."""
-    settings = Settings()
-    results = run_checks(db.engine(settings), settings, report_month, run_id)
-    shown = [r for r in results if r["outcome"] != "pass"]
-    create_table_artifact(
-        key=f"data-quality-{report_month}",
-        table=[{"org": r["org_code"], "check": r["title"], "outcome": r["outcome"],
-                "findings": r["finding_count"], "message": r["message"]} for r in shown]
-        or [{"org": "all", "check": "all", "outcome": "pass", "findings": 0,
-             "message": "every check passed"}],
-        description=f"Data-quality findings for {report_month}: a 'fail' blocks that trust's "
-                    "reports and alerts.",
-    )
-    return {"blocked": blocked_orgs(results), "results": results}

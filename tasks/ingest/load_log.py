@@ -21,7 +21,7 @@ import psycopg
 from sqlalchemy.engine import Engine
 
 from tasks import db
-from tasks.extract import SourceFile
+from tasks.ingest.extract import SourceFile
 
 # The advisory-lock class of running loads (two-int form: class, load id), apart from the
 # one-int hashtext locks of slices and tables.

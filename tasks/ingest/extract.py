@@ -38,8 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from tasks.csv_reader import UTF8_REPLACING, read_csv
-from tasks.landing import (
+from tasks.ingest.csv_reader import UTF8_REPLACING, read_csv
+from tasks.ingest.landing import (
     FILE_TYPES,
     LinkRefused,
     SourceFile,
@@ -50,7 +50,7 @@ from tasks.landing import (
     landed_file,
     open_landed,
 )
-from tasks.reading import (
+from tasks.ingest.reading import (
     Chunk,
     FileChanged,
     FileRejected,

@@ -1,0 +1,1 @@
+"""Calculate: implied productivity, indicators and peer ranks into mart, and what they say."""

@@ -1,0 +1,78 @@
+"""Calculate: implied productivity, efficiency indicators and peer ranks for a report month.
+
+The arithmetic is sql/calc/implied_productivity.sql, set-based in PostgreSQL; this module
+checks the reference data it needs, runs it in one transaction (so a recalculation replaces
+the month's mart rows or leaves them as they were); summary.py reads back the headline.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from importlib import resources
+
+from prefect import task
+from sqlalchemy.engine import Engine
+
+from schemas.settings import Settings
+from tasks import db
+from tasks.months import month_date
+
+_CALCULATION_SQL = "implied_productivity.sql"
+
+
+class CalculationError(RuntimeError):
+    """The reference data cannot support the calculation; the message says what to add."""
+
+
+def _sql() -> str:
+    return resources.files("sql").joinpath("calc", _CALCULATION_SQL).read_text(encoding="utf-8")
+
+
+def _check_reference(conn, report: date, base_year: str) -> None:
+    """Refuse, with a message naming the missing rows, rather than publish a wrong figure."""
+    needed = conn.execute("select core.financial_year(%s::date)", (report,)).fetchone()[0]
+    have = {r[0] for r in conn.execute("select financial_year from core.deflators")}
+    missing = [year for year in (base_year, needed) if year not in have]
+    if missing:
+        raise CalculationError(
+            f"deflators.csv has no row for {' and '.join(missing)}: "
+            "add the year's pay and non-pay index to landing/reference/deflators.csv")
+    if conn.execute("select count(*) from core.unit_costs").fetchone()[0] == 0:
+        raise CalculationError("unit_costs.csv has not been loaded: no activity can be priced")
+
+
+def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
+    """Replace the month's mart rows; return what was calculated."""
+    started = time.perf_counter()
+    report = month_date(month)
+    with db.psycopg_connection(eng) as conn:
+        # One calculation of a month at a time (two closes of the month at once): a second
+        # waits, then replaces the first. Unlocked, the second's delete would miss the first's
+        # uncommitted rows and its insert then fail on their keys (tests/test_concurrency.py).
+        # Held to the commit, and only one month's lock per transaction: no deadlock.
+        conn.execute("select pg_advisory_xact_lock(hashtext('prodpack-calculate'), %s)",
+                     (report.year * 100 + report.month,))
+        _check_reference(conn, report, settings.base_year)
+        # The grouping of a year's facts fits in memory with room to spare; the default 4 MB
+        # would spill it to disk and double the time.
+        conn.execute("set local work_mem = '256MB'")
+        conn.execute("create temp table calc_param on commit drop as "
+                     "select %s::date as report, %s::text as base_year",
+                     (report, settings.base_year))
+        conn.execute(_sql())
+        orgs = [r[0] for r in conn.execute("select org_code from calc_org order by 1")]
+        rows = conn.execute("select count(*) from mart.implied_productivity where period = %s",
+                            (month,)).fetchone()[0]
+        seconds = round(time.perf_counter() - started, 3)
+        conn.execute(
+            "insert into ops.calculation_run (period, base_year, orgs, mart_rows, seconds)"
+            " values (%s, %s, %s, %s, %s)", (month, settings.base_year, orgs, rows, seconds))
+    return {"month": month, "orgs": orgs, "mart_rows": rows, "seconds": seconds}
+
+
+@task(name="calculate", task_run_name="calculate-{month}", retries=2, retry_delay_seconds=[10, 60],
+      retry_condition_fn=db.retry_transient, timeout_seconds=1800)
+def calculate(month: str) -> dict:
+    settings = Settings()
+    return calculate_month(db.engine(settings), settings, month)

@@ -1,0 +1,1 @@
+"""Data quality: the checks in sql/checks run for a report month; errors gate publication."""
