@@ -28,7 +28,7 @@ TEST_MODES = ("PREFECT_TEST_MODE", "PREFECT_UNIT_TEST_MODE", "PREFECT_TESTING_UN
 ABSENT = object()
 
 
-class _Unsure(Exception):
+class UnsureError(Exception):
     """A source holds the setting in a form only Prefect can judge."""
 
 
@@ -43,7 +43,7 @@ def prefect_api_configured() -> bool:
     if "prefect" not in sys.modules:
         try:
             return api_url_in_settings_sources()
-        except _Unsure:
+        except UnsureError:
             pass
     from prefect.settings import PREFECT_API_URL
 
@@ -51,10 +51,10 @@ def prefect_api_configured() -> bool:
 
 
 def api_url_in_settings_sources() -> bool:
-    """Whether the first of Prefect's sources that holds `api.url` holds a URL; _Unsure where
+    """Whether the first of Prefect's sources that holds `api.url` holds a URL; UnsureError where
     only Prefect can tell."""
     if any(os.environ.get(mode) for mode in TEST_MODES):
-        raise _Unsure("Prefect's test mode")
+        raise UnsureError("Prefect's test mode")
     dotenv = _dotenv()
     prefect_toml = _toml(Path("prefect.toml"))
     pyproject = _table(_table(_toml(Path("pyproject.toml")), "tool"), "prefect")
@@ -71,7 +71,7 @@ def api_url_in_settings_sources() -> bool:
             continue
         if isinstance(value, str) and value:
             return True
-        raise _Unsure(f"{API_URL} is {value!r}")
+        raise UnsureError(f"{API_URL} is {value!r}")
     return False
 
 
@@ -82,7 +82,7 @@ def _from_variables(variables: Mapping[str, str | None]) -> object:
     if not names:
         return ABSENT
     if len(names) > 1 or names[0].upper() != API_URL:
-        raise _Unsure(f"{', '.join(names)} set")
+        raise UnsureError(f"{', '.join(names)} set")
     return variables[names[0]]
 
 
@@ -97,13 +97,13 @@ def _toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise _Unsure(f"{path} is not valid TOML") from err
+        raise UnsureError(f"{path} is not valid TOML") from err
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     table = data.get(key, {})
     if not isinstance(table, dict):
-        raise _Unsure(f"{key} is not a table")
+        raise UnsureError(f"{key} is not a table")
     return table
 
 
@@ -114,7 +114,7 @@ def _profiles_path(dotenv: Mapping[str, str | None], prefect_toml: dict[str, Any
                   prefect_toml.get("profiles_path"), pyproject.get("profiles_path")):
         if value:
             if not isinstance(value, str):
-                raise _Unsure("profiles_path is not text")
+                raise UnsureError("profiles_path is not text")
             return Path(value)
     if os.environ.get("PREFECT_HOME"):
         return Path(os.environ["PREFECT_HOME"]) / "profiles.toml"
@@ -133,6 +133,6 @@ def _profile(path: Path | None) -> dict[str, Any]:
     # No profiles file, or no profile of its that is active: the template's active profile.
     spec = importlib.util.find_spec("prefect")
     if spec is None or not spec.submodule_search_locations:
-        raise _Unsure("Prefect's profiles template not found")
+        raise UnsureError("Prefect's profiles template not found")
     template = _toml(Path(spec.submodule_search_locations[0]) / "settings" / "profiles.toml")
     return _table(_table(template, "profiles"), template.get("active", "ephemeral"))

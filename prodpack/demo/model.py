@@ -1,5 +1,5 @@
-"""The model of one trust for one seed and scale: its expected costs and activity, its staff
-pool and the HRGs its services code."""
+"""The model of one trust for one seed and scale: its cost centres, expected costs and
+activity, and the staff pool its ESR months are drawn from."""
 
 from __future__ import annotations
 
