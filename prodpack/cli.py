@@ -9,6 +9,8 @@ import re
 import sys
 from pathlib import Path
 
+from prodpack.prefect_api import prefect_api_configured
+
 # Prefect reads these when it is imported. Without a server configured, a run starts a
 # temporary one, which can take longer than Prefect's default 20 s on a small machine.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
@@ -58,26 +60,6 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="database administration")
     database.add_argument("action", choices=["upgrade"])
     return parser
-
-
-def prefect_api_configured() -> bool:
-    """Whether Prefect has a server to report to (PREFECT_API_URL from the environment, a
-    profile or a settings file), without importing Prefect (1.8 s) where nothing sets one.
-
-    `prodpack load` runs as a flow run only then: with no server, Prefect would start a
-    temporary one, whose 10 to 20 s start costs more than loading a month, to record a run
-    that no UI shows. The load log in PostgreSQL records every load either way.
-    """
-    prefect_home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
-    settings_files = [Path(os.environ.get("PREFECT_PROFILES_PATH", prefect_home / "profiles.toml")),
-                      Path(".env"), Path("prefect.toml"), Path("pyproject.toml")]
-    if ("prefect" not in sys.modules and not os.environ.get("PREFECT_API_URL")
-            and not any(f.is_file() and "api" in f.read_text(errors="replace").lower()
-                        for f in settings_files)):
-        return False
-    from prefect.settings import PREFECT_API_URL
-
-    return bool(PREFECT_API_URL.value())
 
 
 def _warn(line: str) -> None:
@@ -190,7 +172,7 @@ def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
     except KeyboardInterrupt:
         print("prodpack: interrupted", file=sys.stderr)
         return 130
-    except Exception as err:  # the one-line reason INTERFACE.md promises
+    except Exception as err:  # noqa: BLE001 (any error: the one-line reason INTERFACE.md promises)
         reason = str(err).splitlines()[0] if str(err) else err.__class__.__name__
         _warn(f"prodpack {args.command}: {reason}")
         return 1

@@ -39,7 +39,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Level = Literal["trust", "clinical_group", "directorate", "service"]
-LEVELS: tuple[str, ...] = ("trust", "clinical_group", "directorate", "service")
 Kind = Literal["below", "deterioration", "wte_over_activity", "cost_opportunity"]
 
 

@@ -62,14 +62,6 @@ MONEY = rf"(?P<open>\()?\s*(?P<sign>-)?\s*£?\s*(?P<sign2>-)?\s*(?P<digits>{MONE
 WHOLE_NUMBER = r"[-+]?\d+(?:\.0*)?"
 DECIMAL = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
 
-# Columns an extract may carry that must never be stored; dropped on read. Every column outside
-# the contract is dropped anyway: this list exists so that logs can say what was dropped.
-PERSONAL_COLUMNS = frozenset(
-    {"employee_name", "ni_number", "date_of_birth", "employee_number", "email",
-     "nhs_number", "local_patient_id", "postcode", "forename", "surname", "name"}
-)
-
-
 def text_problems(row: dict) -> list[str]:
     """What makes a row's text unstorable, a message per column and problem."""
     return [f"{column} {problem}" for column, value in row.items() if isinstance(value, str)
