@@ -194,6 +194,6 @@ def retry_transient(task, task_run, state) -> bool:
         state.result()
     except (sa.exc.OperationalError, psycopg.OperationalError, OSError):
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 (any other error is the answer: not worth a retry)
         return False
     return False
