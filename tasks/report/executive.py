@@ -191,12 +191,8 @@ def key_messages(data: OrgData) -> list[str]:
 
 def extreme_services(data: OrgData) -> tuple[list[dict], list[dict]]:
     """Services furthest above and below what base-year productivity needs (YTD £)."""
-    services = [s for s in data.nodes("ytd", "service") if s["cost_opportunity"] is not None]
-    adverse = sorted((s for s in services if s["cost_opportunity"] > 0),
-                     key=lambda s: -s["cost_opportunity"])
-    favourable = sorted((s for s in services if s["cost_opportunity"] < 0),
-                        key=lambda s: s["cost_opportunity"])
-    return adverse[:SERVICES_SHOWN], favourable[:SERVICES_SHOWN]
+    return (data.largest_services("adverse", SERVICES_SHOWN),
+            data.largest_services("favourable", SERVICES_SHOWN))
 
 
 # --- month by month --------------------------------------------------------------------

@@ -12,9 +12,6 @@ def headline(data: OrgData) -> dict:
     """The figures an executive reads first."""
     month, ytd = data.trust("month"), data.trust("ytd")
     rank = data.ranks.get("ytd")
-    services = data.nodes("ytd", "service")
-    adverse = sorted((s for s in services if (s["cost_opportunity"] or 0) > 0),
-                     key=lambda s: -s["cost_opportunity"])
     return {
         "org_code": data.org_code, "org_name": data.org_name, "month": data.month,
         "month_ip_cost": month.get("ip_cost"), "month_ip_wte": month.get("ip_wte"),
@@ -23,6 +20,6 @@ def headline(data: OrgData) -> dict:
         "ytd_cost_opportunity": ytd.get("cost_opportunity"),
         "ytd_cost_opportunity_current_prices": ytd.get("cost_opportunity_current_prices"),
         "ytd_wte_opportunity": ytd.get("wte_opportunity"),
-        "adverse_services": adverse[:ADVERSE_SHOWN],
+        "adverse_services": data.largest_services("adverse", ADVERSE_SHOWN),
         "dq_notes": len(data.dq_notes),
     }

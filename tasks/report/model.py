@@ -52,6 +52,9 @@ class OrgData:
     indicators: list[dict] = field(default_factory=list)  # ytd, trust to directorate
     dq_notes: list[DQNote] = field(default_factory=list)
     dq_run_id: str | None = None
+    # Year-to-date services by direction ('adverse', 'favourable'), largest first, as
+    # mart.service_opportunity_rank ranks them: the one home of that ranking.
+    ranked_services: dict[str, list[str]] = field(default_factory=dict)
 
     # periods, in words ----------------------------------------------------------------
     @property
@@ -88,6 +91,12 @@ class OrgData:
                  and (clinical_group is None or r["clinical_group"] == clinical_group)
                  and (directorate is None or r["directorate"] == directorate)]
         return sorted(found, key=lambda r: r["node"].lower())
+
+    def largest_services(self, direction: str, count: int) -> list[dict]:
+        """The year-to-date service rows furthest above ('adverse') or below ('favourable')
+        what base-year productivity would need, largest first."""
+        return [self.rows[("ytd", "service", node)]
+                for node in self.ranked_services.get(direction, [])[:count]]
 
     def clinical_groups(self) -> list[str]:
         return [r["node"] for r in self.nodes("ytd", "clinical_group")]
@@ -159,6 +168,7 @@ def load_month(eng: Engine, settings: Settings, month: str, orgs: list[str] | No
         ranks = _fetch(conn, _query("peer_ranks"), params)
         indicators = _fetch(conn, _query("efficiency_indicators"), params)
         dq = _fetch(conn, _query("dq_notes"), params)
+        largest = _fetch(conn, _query("largest_services"), params)
 
     data = {t["org_code"]: OrgData(org_code=t["org_code"], org_name=t["org_name"], month=month,
                                    financial_year=t["financial_year"], fin_month=t["fin_month"],
@@ -171,6 +181,8 @@ def load_month(eng: Engine, settings: Settings, month: str, orgs: list[str] | No
         data[r["org_code"]].ranks[r["time_window"]] = r
     for i in indicators:
         data[i["org_code"]].indicators.append(i)
+    for r in largest:
+        data[r["org_code"]].ranked_services.setdefault(r["direction"], []).append(r["node"])
     titles = {c.name: c.title for c in checks()}
     for d in dq:
         org = data[d["org_code"]]
