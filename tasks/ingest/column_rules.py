@@ -147,9 +147,10 @@ def required(chunk: ColumnChunk, column: str, reasons: Reasons) -> Column:
     return values
 
 
-# A sum with at most a minus sign and a pound sign before its digits, and no thousands commas:
-# how most ledgers spell money. Such text is canonical once the £ is gone.
-PLAIN_MONEY = r"(?:-£?|£-?)?(?:\d+(?:\.\d*)?|\.\d+)"
+# A sum with at most a minus sign and a pound sign before its digits, thousands commas (if
+# any) in threes: how most ledgers spell money. Such text is canonical once the £ and the
+# commas are gone.
+PLAIN_MONEY = r"(?:-£?|£-?)?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)"
 
 
 def money(amount: Column, reasons: Reasons) -> Column:
@@ -158,7 +159,7 @@ def money(amount: Column, reasons: Reasons) -> Column:
     # Amounts are nearly all distinct, so this rule meets every row: plain spellings take
     # two literal replacements, and only the rest (brackets, spaces, errors) the full rule.
     plain = values.str.fullmatch(PLAIN_MONEY).fillna(False)
-    canonical = values.str.replace("£", "", regex=False).where(plain)
+    canonical = values.str.replace("£", "", regex=False).str.replace(",", "", regex=False).where(plain)
     well_formed = plain.copy()
     rest = ~plain & (values != "")
     if rest.any():
