@@ -140,6 +140,17 @@ def test_a_file_without_line_breaks_is_rejected_without_reading_it_whole(tmp_pat
     assert peak < 16 << 20
 
 
+def test_a_long_line_deep_in_a_file_is_rejected_naming_its_own_line(tmp_path):
+    # Arrow reads well ahead of the rows it hands over: the line it stopped at is not the one.
+    rows = [LEDGER] + [f"RXA,2024-05,C1,511100,{i},x" for i in range(200_000)]
+    rows.insert(150_001, "RXA,2024-05,C1,511100,1," + "secret" * 300_000)
+    write(tmp_path, "ledger/RXA_ledger.csv", "\n".join(rows) + "\n")
+    with pytest.raises(FileRejected) as rejected:
+        read_all(landed_file(tmp_path, "ledger/RXA_ledger.csv"))
+    assert str(rejected.value).startswith("ledger/RXA_ledger.csv: line 150002 is longer than 1 MiB")
+    assert "secret" not in str(rejected.value)
+
+
 def test_a_long_line_after_the_header_is_rejected_naming_the_line(tmp_path):
     rows = [LEDGER] + ["RXA,2024-05,C1,511100,1,x"] * 3 + ["RXA,2024-05,C1,511100,1," + "secret" * 700_000]
     write(tmp_path, "ledger/RXA_ledger.csv", "\n".join(rows) + "\n")
@@ -321,5 +332,5 @@ def test_a_process_that_exits_right_after_a_rejected_file_exits_cleanly(tmp_path
         done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
                               text=True, timeout=120, cwd=Path(__file__).parents[1], check=False)
         assert done.returncode == 0, done.stderr[-500:]
-        assert "a quote that is never closed, at or soon after line 2" in done.stdout
+        assert "a quote that is never closed (or a quoted value over 1 MiB), after line 2" in done.stdout
         assert "secret" not in done.stdout

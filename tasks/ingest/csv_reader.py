@@ -138,16 +138,39 @@ def _has_quotes(handle: io.RawIOBase) -> bool:
         handle.seek(0)
 
 
-def _parse_problem(err: Exception, origin: str, line: int) -> FileRejected:
-    """What Arrow could not parse, in our words: its own texts can quote the file's rows."""
+def _parse_problem(err: Exception, origin: str, line: int, handle: io.RawIOBase) -> FileRejected:
+    """What Arrow could not parse, in our words: its own texts can quote the file's rows.
+
+    Arrow reads ahead of the rows handed over, so `line` (the last row handed over) can be far
+    before the problem: a line too long for Arrow is found again here, by its number."""
     if isinstance(err, UnicodeError):
-        problem = "holds text that is not in the file's encoding"
-    elif "straddl" in str(err):
-        problem = (f"holds a line longer than {_CSV_BLOCK >> 20} MiB, or a quote that is "
-                   "never closed")
-    else:
-        problem = "cannot be parsed as CSV"
-    return FileRejected(f"{origin}: {problem}, at or soon after line {line}")
+        return FileRejected(f"{origin}: holds text that is not in the file's encoding, "
+                            f"after line {line}")
+    if "straddl" not in str(err):
+        return FileRejected(f"{origin}: cannot be parsed as CSV after line {line}")
+    long_line = _first_long_line(handle, _CSV_BLOCK)
+    if long_line is not None:
+        return FileRejected(f"{origin}: line {long_line} is longer than {_CSV_BLOCK >> 20} MiB "
+                            "(a value that long is not an extract's)")
+    return FileRejected(f"{origin}: holds a quote that is never closed (or a quoted value over "
+                        f"{_CSV_BLOCK >> 20} MiB), after line {line}")
+
+
+def _first_long_line(handle: io.RawIOBase, limit: int) -> int | None:
+    """The number of the file's first line longer than `limit` bytes (a rejected file's
+    second look, so a loop over its line breaks is cheap enough)."""
+    handle.seek(0)
+    line, length = 1, 0
+    while block := handle.read(_HASH_BLOCK):
+        start = 0
+        while (end := block.find(b"\n", start)) != -1:
+            if length + end - start > limit:
+                return line
+            line, length, start = line + 1, 0, end + 1
+        length += len(block) - start
+        if length > limit:
+            return line
+    return None
 
 
 def _native_path(source_file: SourceFile, handle: io.RawIOBase) -> str:
@@ -223,9 +246,10 @@ def read_csv(
             ),
         )
     except (pa.ArrowInvalid, UnicodeError) as err:
-        changed = stat_changed(source_file, handle)
+        problem = (changed_error(source_file) if stat_changed(source_file, handle)
+                   else _parse_problem(err, origin, 2, handle))
         handle.close()
-        raise (changed_error(source_file) if changed else _parse_problem(err, origin, 2)) from None
+        raise problem from None
     columns = list(positions.values())
     kept = [names[p] for p in positions]
 
@@ -275,7 +299,7 @@ def read_csv(
                 raise changed_error(source_file) from None
             reached = int(lines.number(np.array([next_row], dtype=np.int64),
                                        np.zeros(1, dtype=np.int64), 0)[0]) if quoted else next_row
-            raise _parse_problem(err, origin, reached) from None
+            raise _parse_problem(err, origin, reached, handle) from None
         finally:
             handle.close()
 
