@@ -353,3 +353,26 @@ def test_reference_files_load_into_core_replacing_only_their_orgs(engine, settin
     load_all(engine, settings, landing)
     assert rows(engine, "select org_code, count(*) from core.hierarchy group by 1 order by 1") == [
         ("RXA", 2), ("RXB", 1)]
+
+
+def test_each_correction_replaces_the_slice_whatever_its_history(engine, settings, tmp_path):
+    # Replacing a slice deletes its holder's rows only: every earlier load's rows went with
+    # the load that replaced them, so the fifth file costs what the second did.
+    landing = tmp_path / "landing"
+    for i in range(5):
+        path = write(landing, f"ledger/ledger_RXA_2024-05_v{i}.csv",
+                     f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,{i}.00,v{i}\nRXA,2024-05,C2,511100,1.00,v{i}\n")
+        os.utime(path, (1e9 + i, 1e9 + i))
+    # An older file dropped last keeps out of the slice the newest file holds.
+    late = write(landing, "ledger/ledger_RXA_2024-05_late.csv",
+                 f"{LEDGER_HEADER}\nRXA,2024-05,C1,511100,99.00,late\n")
+    os.utime(late, (1e9 - 1, 1e9 - 1))
+    for i in range(5):
+        load_file(engine, settings, discover(landing)[i + 1])
+    load_file(engine, settings, discover(landing)[0])
+
+    assert rows(engine, "select amount, description from raw.ledger order by cost_centre") == [
+        (Decimal("4.00"), "v4"), (Decimal("1.00"), "v4")]
+    holder = rows(engine, "select l.origin from ops.load_slice s join ops.load_log l using (load_id)"
+                          " order by s.load_id desc limit 1")
+    assert holder == [("ledger/ledger_RXA_2024-05_v4.csv",)]

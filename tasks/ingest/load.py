@@ -162,26 +162,24 @@ def _replace_slices(conn: psycopg.Connection, load_id: int, source: str, slices:
     return len(held)
 
 
-# The slices whose holder came from a newer file than this load's (sql/load/).
+# Each slice's holder, and the slices whose holder came from a newer file (sql/load/).
+_SLICE_HOLDERS = resources.files("sql").joinpath("load", "slice_holders.sql").read_text(
+    encoding="utf-8")
 _HELD_BY_NEWER = resources.files("sql").joinpath("load", "slices_held_by_newer.sql").read_text(
     encoding="utf-8")
 
 
 def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
                      orgs: list[str], periods: list[str]) -> None:
-    """Delete the earlier rows of the slices this load replaces.
+    """Delete the rows of the slices this load replaces: those of each slice's holder.
 
     Every raw row was loaded with its (load, org, month) recorded in ops.load_slice in the same
-    transaction, so the slice log names the loads whose rows can be in these slices. A month
-    loaded for the first time (the usual monthly close) deletes nothing and reads nothing; a
-    correction reads only the earlier loads' rows, found through the BRIN index on load_id.
+    transaction, so the slice log names the load whose rows are in each slice. A month loaded
+    for the first time (the usual monthly close) deletes nothing and reads nothing; a
+    correction reads only the holder's rows, found through the BRIN index on load_id.
     """
-    earlier = [row[0] for row in conn.execute(
-        "select distinct s.load_id from ops.load_slice s join ops.load_log l using (load_id)"
-        " join unnest(%s::text[], %s::date[]) f(org_code, period) using (org_code, period)"
-        " where l.source = %s and s.load_id <> %s order by 1",
-        [orgs, periods, source, load_id])]
-    for previous in earlier:
+    holders = [row[0] for row in conn.execute(_SLICE_HOLDERS, [orgs, periods, source, load_id])]
+    for previous in holders:
         conn.execute(
             f"delete from raw.{source} r using unnest(%s::text[], %s::date[]) s(org_code, period)"
             " where r.load_id = %s and r.org_code = s.org_code and r.period = s.period",
