@@ -26,13 +26,13 @@ def test_financial_year_functions(engine):
 
 
 def _definitions(conn) -> dict[str, str]:
-    """Every view and function of sql/views as PostgreSQL holds it now."""
+    """Every view and function of sql/views (core, mart and ops) as PostgreSQL holds it now."""
     views = conn.execute(sa.text(
         "select schemaname || '.' || viewname, pg_get_viewdef((schemaname || '.' || viewname)::regclass)"
         " from pg_views where schemaname in ('core', 'mart')")).all()
     functions = conn.execute(sa.text(
         "select p.oid::regprocedure::text, pg_get_functiondef(p.oid) from pg_proc p"
-        " join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'core'")).all()
+        " join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('core', 'ops')")).all()
     return dict(views + functions)
 
 
