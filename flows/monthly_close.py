@@ -123,10 +123,10 @@ def _tell_the_platform_team(settings: Settings, month: str, loads: list[dict],
     return attention
 
 
-@flow(name="monthly-close", flow_run_name=_run_name, log_prints=True, timeout_seconds=4 * 3600,
-      on_failure=[notify_on_failure], on_crashed=[notify_on_failure])
 # The default model gives the run form in Prefect's UI every field's default; it is immutable
 # in use (pydantic copies parameters), so the shared default is safe.
+@flow(name="monthly-close", flow_run_name=_run_name, log_prints=True, timeout_seconds=4 * 3600,
+      on_failure=[notify_on_failure], on_crashed=[notify_on_failure])
 def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # noqa: B008
     settings = Settings()
     eng = db.engine(settings)

@@ -243,7 +243,8 @@ def _load_in_transaction(conn, settings, load_id, source, origin, content_hash, 
                 " message = %s where load_id = %s",
                 [content_hash, loaded + quarantined, quarantined, kept, load_id])
             conn.commit()
-            return LoadResult(origin, source, "rejected", load_id, quarantined, 0, quarantined, kept)
+            return LoadResult(origin, source, "rejected", load_id, loaded + quarantined, 0,
+                              quarantined, kept)
         note = "; ".join(m for m in (f"{quarantined} row(s) quarantined" if quarantined else None,
                                      note) if m) or None
         conn.execute(

@@ -56,7 +56,8 @@ def load_reference(
     copy_rows(conn, "ops.quarantine", QUARANTINE_COLUMNS, quarantine_csv(
         load_id, pd.DataFrame(rejects, columns=["line_number", "raw_row", "reason"])))
     if not valid or len(rejects) > len(valid):
-        return 0, len(rejects), read_seconds, (
+        # Counted as read, applied to nothing: the valid rows' count says what was kept out.
+        return len(valid), len(rejects), read_seconds, (
             f"{origin}: {len(rejects)} of {len(valid) + len(rejects)} rows failed validation;"
             f" {table} kept as it was (see ops.quarantine)")
     if scope is None:

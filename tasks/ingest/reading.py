@@ -106,14 +106,12 @@ def open_input(file: Path | SourceFile, origin: str) -> int:
 def check_unchanged(source_file: SourceFile, handle: io.RawIOBase, digest: str,
                      expected_hash: str | None) -> None:
     """FileChanged unless the bytes read hash to expected_hash and the file kept its size and time."""
-    stat_now = file_stat(handle.fileno())
-    stat_then = (source_file.size, source_file.modified_ns)
-    if (expected_hash is not None and digest != expected_hash) or (
-            source_file.size >= 0 and stat_now != stat_then):
+    if (expected_hash is not None and digest != expected_hash) or stat_changed(source_file, handle):
         raise changed_error(source_file)
 
 
 def stat_changed(source_file: SourceFile, handle: io.RawIOBase) -> bool:
+    """The open file's size or modified time is not what discover saw (where it saw them)."""
     return source_file.size >= 0 and file_stat(handle.fileno()) != (
         source_file.size, source_file.modified_ns)
 
