@@ -48,16 +48,33 @@ def _percent(value) -> str:
     return "n/a" if value is None else f"{float(value):+.1%}"
 
 
-def summary_lines(month: str, summaries: list[dict], blocked: dict[str, list[str]]) -> list[str]:
-    """The run's headline, trust by trust, as a finance director would want it read out."""
-    lines = [f"Implied productivity, {month} against the same months of the base year"]
+def summary_lines(month: str, summaries: list[dict], blocked: dict[str, list[str]],
+                  target: float) -> list[str]:
+    """The run's headline, trust by trust and lens by lens, as a finance director would want
+    it read out: against the base year, and against last year as NHS England measures it."""
+    lines = [(f"Implied productivity, {month}: against the same months of the base year, and"
+              f" of last year (NHS England's measure, target {_percent(target)})")]
     for s in summaries:
         org = s["org_code"]
         lines.append(
-            f"  {org}: month IPc {_percent(s.get('month_ip_cost'))}, IPw {_percent(s.get('month_ip_wte'))};"
+            f"  {org} against {s.get('comparison_year') or 'the base year'}:"
+            f" month IPc {_percent(s.get('month_ip_cost'))}, IPw {_percent(s.get('month_ip_wte'))};"
             f" YTD IPc {_percent(s.get('ytd_ip_cost'))}, IPw {_percent(s.get('ytd_ip_wte'))};"
             f" rank {s.get('ytd_rank') or 'n/a'}"
             + ("  [BLOCKED by data quality: not published]" if org in blocked else ""))
+        prior = s.get("prior_year") or {}
+        if prior.get("ytd_null_reason") == "no prior-year data":
+            lines.append(f"  {' ' * len(org)} against last year: no prior-year data loaded")
+        elif prior:
+            ytd = prior.get("ytd_ip_cost")
+            verdict = ("" if ytd is None else
+                       " (meets the target)" if ytd >= target else " (below the target)")
+            lines.append(
+                f"  {' ' * len(org)} against last year:"
+                f" month IPc {_percent(prior.get('month_ip_cost'))},"
+                f" IPw {_percent(prior.get('month_ip_wte'))};"
+                f" YTD IPc {_percent(ytd)}{verdict}, IPw {_percent(prior.get('ytd_ip_wte'))};"
+                f" rank {prior.get('ytd_rank') or 'n/a'}")
         for service in s.get("adverse_services", [])[:5]:
             lines.append(f"      adverse: {service['node']} (YTD IPc {_percent(service.get('ip_cost'))},"
                          f" cost opportunity £{float(service.get('cost_opportunity') or 0):,.0f})")
@@ -151,7 +168,7 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # n
 
     reports = report(month, parameters.out, publishable, parameters.packs)
     print(f"wrote {len(reports)} report(s) for {', '.join(publishable) or 'no trust'}")
-    lines = summary_lines(month, summaries, blocked)
+    lines = summary_lines(month, summaries, blocked, settings.year_on_year_target)
     # One deadline and one verdict per mail server for all the close's mail: a server that
     # does not answer costs one timeout, not one per message.
     with delivery_run():

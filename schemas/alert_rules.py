@@ -15,11 +15,13 @@ The defaults below are the finance improvement board's starting point. A YAML or
         thresholds: {trust: -0.10, clinical_group: -0.10}
 
 `replace_defaults: true` at the top starts from no rules at all. A threshold of null
-switches a rule off at that level.
+switches a rule off at that level. A rule reads the figures against the base year unless it
+says `basis: prior_year` (against the same months of last year, NHS England's measure).
 
 Kinds, and what their per-level threshold means:
 - below: implied productivity (`metric` ip_cost or ip_wte, in `time_window`) below the
-  threshold, a signed fraction (-0.02 = 2% less productive than the base year);
+  threshold, a signed fraction (-0.02 = 2% less productive than the base year; on the
+  prior-year basis 0.02 = productivity grew less than 2% on last year);
 - deterioration: implied productivity fell by more than the threshold (a positive fraction,
   0.03 = 3 points) since the previous month (`time_window` month) or the previous quarter
   (`time_window` quarter, the quarter to date against the whole previous quarter);
@@ -38,6 +40,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from schemas.settings import NATIONAL_PRODUCTIVITY_TARGET
+
 Level = Literal["trust", "clinical_group", "directorate", "service"]
 Kind = Literal["below", "deterioration", "wte_over_activity", "cost_opportunity"]
 
@@ -55,6 +59,7 @@ class Rule(BaseModel):
     kind: Kind
     metric: Literal["ip_cost", "ip_wte"] | None = None
     time_window: Literal["month", "quarter", "ytd"]
+    basis: Literal["base_year", "prior_year"] = "base_year"
     thresholds: dict[Level, float | None]
     enabled: bool = True
     description: str = ""
@@ -125,6 +130,12 @@ DEFAULT_RULES = AlertRules(rules=(
     Rule(name="wte_over_activity_ytd", kind="wte_over_activity", time_window="ytd",
          thresholds={"trust": 0.03, "clinical_group": 0.03, "directorate": 0.03, "service": 0.03},
          description="Workforce grew faster than activity, year to date"),
+    Rule(name="ip_cost_ytd_below_national_target", kind="below", metric="ip_cost",
+         time_window="ytd", basis="prior_year",
+         thresholds={"trust": NATIONAL_PRODUCTIVITY_TARGET,
+                     "clinical_group": NATIONAL_PRODUCTIVITY_TARGET},
+         description="Productivity growth on the same months of last year, year to date, "
+                     "below NHS England's target"),
     Rule(name="cost_opportunity_ytd", kind="cost_opportunity", time_window="ytd",
          thresholds={"trust": 1_000_000, "clinical_group": 1_000_000, "directorate": 500_000,
                      "service": 250_000},

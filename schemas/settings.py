@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SOURCES = ("ledger", "workforce", "activity")
 
+# NHS England's target for productivity growth on the year before: +2% a year (the NHS 10 Year
+# Health Plan), against which the prior-year figures are read.
+NATIONAL_PRODUCTIVITY_TARGET = 0.02
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -25,6 +29,8 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     home: Path = Path(".prodpack")
     base_year: str = "2019/20"
+    # What the year-on-year (prior-year) figures are read against: reports, headline, SPC.
+    year_on_year_target: float = NATIONAL_PRODUCTIVITY_TARGET
     landing_dir: Path = Path("landing")
     reports_dir: Path = Path("reports")
 

@@ -31,6 +31,7 @@ ORGS = ("RXA", "RXB")
 REPORT = "2024-08"
 BASE_MONTHS = [f"{y}-{m:02d}" for y, m in [(2019, m) for m in range(4, 13)] + [(2020, m) for m in (1, 2, 3)]]
 CURRENT_MONTHS = ["2024-04", "2024-05", "2024-06", "2024-07", "2024-08"]
+PRIOR_MONTHS = ["2023-04", "2023-05", "2023-06", "2023-07", "2023-08"]   # last year's, to date
 
 HIERARCHY = [  # cost centre, service, directorate, clinical group
     ("C01", "Cardiology", "Medicine", "Medical"), ("C02", "Cardiology", "Medicine", "Medical"),
@@ -47,12 +48,13 @@ UNIT_COSTS = [("EL", "*", 3500), ("EL", "HN12C", 5200), ("DC", "*", 900), ("NEL"
               ("NEL", "DZ11A", 3300), ("OPFA", "*", 160), ("OPFU", "*", 95), ("AE", "*", 150)]
 # OPPROC has no default: its rows are unpriced unless the HRG has a price of its own.
 OPPROC_PRICED = ("BZ24A", 220)
-DEFLATOR_ROWS = [("2019/20", 1.0, 1.0), ("2024/25", 1.241, 1.187)]
+DEFLATOR_ROWS = [("2019/20", 1.0, 1.0), ("2023/24", 1.198, 1.163), ("2024/25", 1.241, 1.187)]
 
 
 def synthetic_sources(seed: int) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
-    months = BASE_MONTHS + CURRENT_MONTHS
+    # Last year's months come last, so the base and current months draw what they always did.
+    months = BASE_MONTHS + CURRENT_MONTHS + PRIOR_MONTHS
     ledger, workforce, activity = [], [], []
     for org_index, org in enumerate(ORGS):
         for month in months:

@@ -1,5 +1,6 @@
-"""The calculation against METHODOLOGY.md: its worked example, and an independent
-implementation in pandas compared row by row on data with every awkward case in it."""
+"""The calculation against METHODOLOGY.md: its worked example on both bases, and an
+independent implementation in pandas compared row by row, on both bases, on data with every
+awkward case in it."""
 
 from __future__ import annotations
 
@@ -8,40 +9,62 @@ import math
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from synthetic import BASE_MONTHS, CURRENT_MONTHS, REPORT, load_all, load_synthetic, write_landing
+from synthetic import (
+    BASE_MONTHS,
+    CURRENT_MONTHS,
+    PRIOR_MONTHS,
+    REPORT,
+    load_all,
+    load_synthetic,
+    write_landing,
+    write_synthetic,
+)
 
 from tasks.calculate.months_due import latest_month_with_data
 from tasks.calculate.run import CalculationError, calculate_month
 from tasks.calculate.summary import trust_summary
 
 
-def mart(engine, month: str) -> pd.DataFrame:
+def mart(engine, month: str, basis: str = "base_year") -> pd.DataFrame:
     with engine.connect() as conn:
-        return pd.read_sql(sa.text("select * from mart.implied_productivity where period = :m"),
-                           conn, params={"m": month})
+        return pd.read_sql(sa.text("select * from mart.implied_productivity"
+                                   " where period = :m and basis = :b"),
+                           conn, params={"m": month, "b": basis})
 
 
 # --- the worked example ---------------------------------------------------------------------
 
-DEFLATORS = pd.DataFrame({"financial_year": ["2019/20", "2024/25"],
-                          "pay_index": [1.0, 1.25], "non_pay_index": [1.0, 1.20]})
+DEFLATORS = pd.DataFrame({"financial_year": ["2019/20", "2023/24", "2024/25"],
+                          "pay_index": [1.0, 1.20, 1.25], "non_pay_index": [1.0, 1.15, 1.20]})
 
 
 def test_worked_example_of_methodology(engine, settings, tmp_path):
+    """METHODOLOGY.md's example, and the same quarter against last year (2023/24): CWA
+    £1,040,000; nominal pay £840,000 and non-pay £195,000 at pay_index 1.20 and non_pay_index
+    1.15, real cost 700,000 + 169,565.22 = £869,565.22; mean WTE 21.0. Against it:
+    A = 1,080,000 / 1,040,000 = 1.038462, C = 870,666.67 / 869,565.22 = 1.001267,
+    L = 22 / 21 = 1.047619; IPc = 1.038462 / 1.001267 - 1 = +0.037148 (+3.7%),
+    IPw = 1.038462 / 1.047619 - 1 = -0.008741 (-0.9%); cost opportunity
+    870,666.67 - 869,565.22 * 1.038462 = -£32,343.37, WTE opportunity 22 - 21 * 1.038462 = +0.19."""
     base_months, current_months = ["2019-04", "2019-05", "2019-06"], ["2024-04", "2024-05", "2024-06"]
+    prior_months = ["2023-04", "2023-05", "2023-06"]
     ledger = pd.DataFrame(
         [("RXW", m, "C1", "511100", 200_000) for m in base_months]           # base pay £600k
         + [("RXW", m, "C1", "520000", 100_000) for m in base_months]         # base non-pay £300k
+        + [("RXW", m, "C1", "511100", 280_000) for m in prior_months]        # last year's pay £840k
+        + [("RXW", m, "C1", "520000", 65_000) for m in prior_months]         # and non-pay £195k
         + [("RXW", m, "C1", "511100", p) for m, p in zip(current_months, (290_000, 290_000, 300_000))]
         + [("RXW", m, "C1", "520000", n) for m, n in zip(current_months, (60_000, 70_000, 70_000))],
         columns=["org_code", "period", "cost_centre", "subjective_code", "amount"])
-    wte_by_month = dict(zip(base_months + current_months, (20, 20, 20, 21, 22, 23)))
+    wte_by_month = dict(zip(base_months + prior_months + current_months,
+                            (20, 20, 20, 21, 21, 21, 21, 22, 23)))
     workforce = pd.DataFrame(
         [("RXW", m, f"{i:08d}-1", "C1", "Permanent", 1.0) for m, n in wte_by_month.items() for i in range(n)],
         columns=["org_code", "period", "assignment_number", "cost_centre", "assignment_category",
                  "contracted_wte"])
     # EL spells priced at the POD default £1,000: 1,000 spells in the base quarter, 1,080 now.
-    spells = dict(zip(base_months + current_months, (300, 300, 400, 360, 360, 360)))
+    spells = dict(zip(base_months + prior_months + current_months,
+                      (300, 300, 400, 340, 350, 350, 360, 360, 360)))
     activity = pd.DataFrame([("RXW", m, "EL", "110", "HN12C", n) for m, n in spells.items()],
                             columns=["org_code", "period", "pod", "treatment_function_code",
                                      "hrg_code", "count"])
@@ -78,6 +101,22 @@ def test_worked_example_of_methodology(engine, settings, tmp_path):
     # Today's prices: the current window's pay and non-pay indices weighted by nominal cost.
     blended = (880_000 * 1.25 + 200_000 * 1.20) / 1_080_000
     assert float(row["cost_opportunity_current_prices"]) == pytest.approx(-101_333.333 * blended, abs=0.01)
+    assert row["comparison_year"] == "2019/20"
+
+    yoy = mart(engine, "2024-06", "prior_year").set_index(["time_window", "level"]).loc[("ytd", "service")]
+    assert yoy["comparison_year"] == "2023/24"
+    assert float(yoy["cwa_base"]) == 1_040_000 and float(yoy["cwa_current"]) == 1_080_000
+    assert float(yoy["cost_base"]) == pytest.approx(869_565.22, abs=0.01)
+    assert float(yoy["cost_current"]) == pytest.approx(870_666.67, abs=0.01)
+    assert (float(yoy["wte_base"]), float(yoy["wte_current"])) == (21.0, 22.0)
+    assert float(yoy["activity_index"]) == pytest.approx(1.038462, abs=5e-7)
+    assert float(yoy["cost_index"]) == pytest.approx(1.001267, abs=5e-7)
+    assert float(yoy["wte_index"]) == pytest.approx(1.047619, abs=5e-7)
+    assert float(yoy["ip_cost"]) == pytest.approx(0.037148, abs=5e-7)
+    assert float(yoy["ip_wte"]) == pytest.approx(-0.008741, abs=5e-7)
+    assert float(yoy["cost_opportunity"]) == pytest.approx(-32_343.37, abs=0.01)
+    assert float(yoy["wte_opportunity"]) == pytest.approx(0.192308, abs=5e-7)
+    assert yoy["null_reason"] is None
 
 
 # --- an independent implementation ----------------------------------------------------------
@@ -91,18 +130,20 @@ def fin_month(period: str) -> int:
     return (int(period[5:]) + 8) % 12 + 1
 
 
-def windows(report: str) -> dict[str, dict[str, list[str]]]:
+def windows(report: str, basis: str = "base_year") -> dict[str, dict[str, list[str]]]:
     m = fin_month(report)
     current = {fin_month(p): p for p in CURRENT_MONTHS}
-    base = {fin_month(p): p for p in BASE_MONTHS}
+    base = {fin_month(p): p for p in (BASE_MONTHS if basis == "base_year" else PRIOR_MONTHS)}
     quarter_start = (m - 1) // 3 * 3 + 1
     spans = {"month": range(m, m + 1), "quarter": range(quarter_start, m + 1), "ytd": range(1, m + 1)}
     return {w: {"current": [current[i] for i in span], "base": [base[i] for i in span]}
             for w, span in spans.items()}
 
 
-def independent_implementation(sources, reference, report: str) -> pd.DataFrame:
+def independent_implementation(sources, reference, report: str, basis: str = "base_year") -> pd.DataFrame:
     """METHODOLOGY.md read literally, in pandas, from the frames the files were written from."""
+    # A prior-year comparison needs every one of its months in every source.
+    loaded = set.intersection(*({(o, p) for o, p in zip(f.org_code, f.period)} for f in sources.values()))
     hierarchy = reference["hierarchy"]
     service_of_cc = hierarchy.set_index(["org_code", "cost_centre"])["service"]
     placement = hierarchy.drop_duplicates(["org_code", "service"]).set_index(["org_code", "service"])
@@ -130,7 +171,8 @@ def independent_implementation(sources, reference, report: str) -> pd.DataFrame:
         sums.setdefault(key, {}).setdefault(field, 0.0)
         sums[key][field] += value
 
-    role_windows = [(w, role, set(months)) for w, roles in windows(report).items() for role, months in roles.items()]
+    spans = windows(report, basis)
+    role_windows = [(w, role, set(months)) for w, roles in spans.items() for role, months in roles.items()]
     for r in sources["ledger"].itertuples(index=False):
         if r.subjective_code not in subjectives.index:
             continue
@@ -165,10 +207,12 @@ def independent_implementation(sources, reference, report: str) -> pd.DataFrame:
         for w in ("month", "quarter", "ytd"):
             s = sums.get((org, w, level, node), {})
             v = {f"{m}_{role}": s.get(f"{m}_{role}", 0.0) for m in ("cwa", "cost", "wte") for role in ("base", "current")}
-            a = v["cwa_current"] / v["cwa_base"] if v["cwa_base"] else None
-            c = v["cost_current"] / v["cost_base"] if v["cost_base"] else None
-            lw = v["wte_current"] / v["wte_base"] if v["wte_base"] else None
+            complete = basis == "base_year" or all((org, p) in loaded for p in spans[w]["base"])
+            a = v["cwa_current"] / v["cwa_base"] if v["cwa_base"] and complete else None
+            c = v["cost_current"] / v["cost_base"] if v["cost_base"] and complete else None
+            lw = v["wte_current"] / v["wte_base"] if v["wte_base"] and complete else None
             rows.append({"org_code": org, "time_window": w, "level": level, "node": node, **v,
+                         "complete": complete,
                          "activity_index": a, "cost_index": c, "wte_index": lw,
                          "ip_cost": a / c - 1 if a is not None and c else None,
                          "ip_wte": a / lw - 1 if a is not None and lw else None,
@@ -186,13 +230,7 @@ COMPARED = ["cwa_base", "cwa_current", "cost_base", "cost_current", "wte_base", 
             "wte_opportunity"]
 
 
-def test_every_row_matches_an_independent_implementation(engine, settings, synthetic):
-    sources, reference = synthetic
-    calculate_month(engine, settings, REPORT)
-
-    ours = mart(engine, REPORT).set_index(["org_code", "time_window", "level", "node"]).sort_index()
-    expected = independent_implementation(sources, reference, REPORT) \
-        .set_index(["org_code", "time_window", "level", "node"]).sort_index()
+def _mismatches(ours: pd.DataFrame, expected: pd.DataFrame) -> list:
     assert list(ours.index) == list(expected.index)
     mismatches = []
     for key, want in expected.iterrows():
@@ -201,7 +239,23 @@ def test_every_row_matches_an_independent_implementation(engine, settings, synth
             w, g = _number(want[column]), _number(got[column])
             if (w is None) != (g is None) or (w is not None and not math.isclose(g, w, rel_tol=1e-6, abs_tol=1e-6)):
                 mismatches.append((key, column, g, w))
+    return mismatches
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.set_index(["org_code", "time_window", "level", "node"]).sort_index()
+
+
+@pytest.mark.parametrize("basis", ["base_year", "prior_year"])
+def test_every_row_matches_an_independent_implementation(engine, settings, synthetic, basis):
+    sources, reference = synthetic
+    calculate_month(engine, settings, REPORT)
+
+    ours = _keyed(mart(engine, REPORT, basis))
+    expected = _keyed(independent_implementation(sources, reference, REPORT, basis))
+    mismatches = _mismatches(ours, expected)
     assert mismatches[:10] == [] and len(mismatches) == 0
+    assert expected["complete"].all() and ours["ip_cost"].notna().any()
     # The awkward cases were there to be got wrong.
     trust = ours.loc[("RXA", "ytd", "trust", "RXA")]
     services = ours.xs(("RXA", "ytd", "service"), level=[0, 1, 2])
@@ -221,20 +275,24 @@ def test_levels_carry_their_parents_and_names(engine, settings, synthetic):
     assert set(ours.financial_year) == {"2024/25"} and set(ours.fin_month) == {5}
     with engine.connect() as conn:
         report = conn.execute(sa.text(
-            "select period_label, time_window_label, level_label from mart.implied_productivity_report"
-            " where org_code = 'RXA' and level = 'trust' and time_window = 'ytd' and period = :m"),
-            {"m": REPORT}).one()
-    assert tuple(report) == ("August 2024", "Year to date", "Trust")
+            "select basis, period_label, time_window_label, level_label, basis_label"
+            " from mart.implied_productivity_report"
+            " where org_code = 'RXA' and level = 'trust' and time_window = 'ytd' and period = :m"
+            " order by basis"), {"m": REPORT}).all()
+    assert [tuple(r) for r in report] == [
+        ("base_year", "August 2024", "Year to date", "Trust", "against 2019/20"),
+        ("prior_year", "August 2024", "Year to date", "Trust", "against last year")]
 
 
 def test_peer_ranks_loaded_trusts_with_published_peers(engine, settings, synthetic):
     calculate_month(engine, settings, REPORT)
     with engine.connect() as conn:
-        ranks = pd.read_sql(sa.text("select * from mart.peer_rank_report where period = :m"),
-                            conn, params={"m": REPORT})
+        ranks = pd.read_sql(sa.text("select * from mart.peer_rank_report where period = :m"
+                                    " and basis = 'base_year'"), conn, params={"m": REPORT})
         trust_ip = dict(conn.execute(sa.text(
             "select org_code, ip_cost from mart.implied_productivity"
-            " where period = :m and level = 'trust' and time_window = 'ytd'"), {"m": REPORT}).all())
+            " where period = :m and level = 'trust' and time_window = 'ytd'"
+            " and basis = 'base_year'"), {"m": REPORT}).all())
     ytd = ranks[ranks.time_window == "ytd"].set_index("org_code")
     assert set(ytd.index) == {"RXA", "RXB", "R1A"} and set(ytd.peer_count) == {3}
     ordered = sorted(trust_ip.items(), key=lambda kv: -float(kv[1]))
@@ -244,11 +302,14 @@ def test_peer_ranks_loaded_trusts_with_published_peers(engine, settings, synthet
 
 
 def test_recalculating_replaces_the_month(engine, settings, synthetic):
+    def both_bases():
+        return pd.concat([mart(engine, REPORT, b) for b in ("base_year", "prior_year")]) \
+            .drop(columns="calculated_at").sort_values(["org_code", "basis", "time_window", "level", "node"])
     first = calculate_month(engine, settings, REPORT)
-    before = mart(engine, REPORT).drop(columns="calculated_at").sort_values(["org_code", "time_window", "level", "node"])
+    before = both_bases()
     second = calculate_month(engine, settings, REPORT)
-    after = mart(engine, REPORT).drop(columns="calculated_at").sort_values(["org_code", "time_window", "level", "node"])
-    assert first["mart_rows"] == second["mart_rows"] == len(after)
+    after = both_bases()
+    assert first["mart_rows"] == second["mart_rows"] == len(after) == 2 * (after.basis == "base_year").sum()
     pd.testing.assert_frame_equal(before.reset_index(drop=True), after.reset_index(drop=True))
     with engine.connect() as conn:
         indicators = conn.execute(sa.text(
@@ -296,3 +357,37 @@ def test_latest_month_and_summary(engine, settings, synthetic):
     assert set(summary) == {"RXA", "RXB"}
     assert summary["RXA"]["ytd_rank"].endswith("of 3")
     assert all(s["cost_opportunity"] > 0 for s in summary["RXA"]["adverse_services"])
+
+
+def test_prior_year_is_null_with_its_reason_where_last_years_months_are_not_all_loaded(
+        engine, settings, tmp_path):
+    # RXB's activity of May 2023 never arrived: its year to date has nothing complete to
+    # compare with last year; its month (August) and quarter (July-August) still do.
+    dropped = (("RXB", "activity", "2023-05"),)
+    sources, reference = write_synthetic(tmp_path / "landing", drop=dropped)
+    load_all(engine, settings, tmp_path / "landing")
+    sources["activity"] = sources["activity"][
+        ~((sources["activity"].org_code == "RXB") & (sources["activity"].period == "2023-05"))]
+    calculate_month(engine, settings, REPORT)
+
+    ours = _keyed(mart(engine, REPORT, "prior_year"))
+    expected = _keyed(independent_implementation(sources, reference, REPORT, "prior_year"))
+    assert _mismatches(ours, expected) == []
+    rxb = ours.loc["RXB"]
+    ytd = rxb.xs("ytd", level="time_window")
+    assert set(ytd.null_reason) == {"no prior-year data"}
+    assert ytd[["activity_index", "cost_index", "wte_index", "ip_cost", "ip_wte",
+                "cost_opportunity", "wte_opportunity"]].isna().all().all()
+    for window in ("month", "quarter"):
+        trust = rxb.loc[(window, "trust", "RXB")]
+        assert pd.isna(trust.null_reason) and not pd.isna(trust.ip_cost)
+    assert not pd.isna(ours.loc[("RXA", "ytd", "trust", "RXA")].ip_cost)
+    # The base-year figures are untouched by what last year lacks.
+    assert mart(engine, REPORT).null_reason.ne("no prior-year data").all()
+    with engine.connect() as conn:
+        indicators = conn.execute(sa.text(
+            "select count(*) filter (where base_value is not null), count(current_value)"
+            " from mart.efficiency_indicator where period = :m and basis = 'prior_year'"
+            " and org_code = 'RXB' and time_window = 'ytd' and level = 'trust'"),
+            {"m": REPORT}).one()
+    assert indicators[0] == 0 and indicators[1] > 0

@@ -138,9 +138,9 @@ def test_processes_asking_for_a_new_key_at_once_all_get_the_same_one(tmp_path):
 
 # --- two closes of one month ------------------------------------------------------------------------
 
-MART_TABLES = {"implied_productivity": "org_code, time_window, level, node",
-               "efficiency_indicator": "org_code, time_window, level, node, indicator",
-               "peer_rank": "time_window, org_code"}
+MART_TABLES = {"implied_productivity": "org_code, basis, time_window, level, node",
+               "efficiency_indicator": "org_code, basis, time_window, level, node, indicator",
+               "peer_rank": "basis, time_window, org_code"}
 
 
 def _mart(engine, month: str) -> dict[str, list[dict]]:

@@ -101,7 +101,8 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
     month_folder = prodpack_env.reports_dir / REPORT
     assert (month_folder / f"executive_report_RXA_{REPORT}.xlsx").exists()
     assert not (month_folder / f"executive_report_RXB_{REPORT}.xlsx").exists()
-    assert "RXA: month IPc" in captured.out
+    assert "RXA against 2019/20: month IPc" in captured.out
+    assert "against last year: month IPc" in captured.out
     with engine.connect() as conn:
         failed = conn.execute(sa.text(
             "select org_code, check_name from ops.dq_result where outcome = 'fail'")).all()
@@ -161,7 +162,8 @@ def test_run_with_mail_down_publishes_and_exits_4_naming_what_was_not_delivered(
     captured = capsys.readouterr()
     assert status == 4, captured.err
     assert (prodpack_env.reports_dir / REPORT / f"executive_report_RXA_{REPORT}.xlsx").exists()
-    assert "RXA: month IPc" in captured.out
+    assert "RXA against 2019/20: month IPc" in captured.out
+    assert "against last year: month IPc" in captured.out
     assert "prodpack run: executive report email not sent: RXA" in captured.err
     assert "prodpack run: platform notice not delivered" in captured.err
     # Every message after the first is not tried: the server failed earlier in this run.

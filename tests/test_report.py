@@ -30,19 +30,20 @@ from tasks.report.workbooks import write_executive_report, write_pack, write_rep
 QUARTER_END = "2024-06"
 
 
-def mart(engine, month: str) -> dict[tuple, dict]:
-    """The mart's rows for a month by (org, window, level, node), values as stored."""
+def mart(engine, month: str, basis: str = "base_year") -> dict[tuple, dict]:
+    """The mart's rows for a month and basis by (org, window, level, node), values as stored."""
     with engine.connect() as conn:
         rows = conn.execute(sa.text(
-            "select * from mart.implied_productivity where period = :m"), {"m": month}).mappings()
+            "select * from mart.implied_productivity where period = :m and basis = :b"),
+            {"m": month, "b": basis}).mappings()
         return {(r["org_code"], r["time_window"], r["level"], r["node"]): dict(r) for r in rows}
 
 
-def ranks(engine, month: str) -> dict[tuple, int]:
+def ranks(engine, month: str, basis: str = "base_year") -> dict[tuple, int]:
     with engine.connect() as conn:
         return {(o, w): r for o, w, r in conn.execute(sa.text(
-            "select org_code, time_window, rank from mart.peer_rank where period = :m"),
-            {"m": month})}
+            "select org_code, time_window, rank from mart.peer_rank where period = :m"
+            " and basis = :b"), {"m": month, "b": basis})}
 
 
 def named(wb, name: str):

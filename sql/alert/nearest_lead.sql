@@ -15,6 +15,7 @@ chain as (
     from chain c
     join mart.implied_productivity m
       on m.org_code = c.org_code and m.period = c.period and m.time_window = 'ytd'
+     and m.basis = 'base_year'
      and m.level = c.level and m.node = c.node
     where m.parent_level is not null and c.depth < 4
 )

@@ -1,11 +1,12 @@
 -- The month's adverse variances: every rule against every node of the month, and against the
 -- same node in the month (or quarter end) before; the services below a node that contribute
 -- most, for "where to look". Read by tasks/alert/find.py.
--- Parameters: rules (jsonb: rule, kind, metric, time_window, level, threshold), month
+-- Parameters: rules (jsonb: rule, kind, metric, time_window, basis, level, threshold), month
 -- (YYYY-MM), blocked (org codes data quality held back), drivers (how many services to show).
 with rule as (
     select * from jsonb_to_recordset(%(rules)s::jsonb)
-        as r (rule text, kind text, metric text, time_window text, level text, threshold numeric)
+        as r (rule text, kind text, metric text, time_window text, basis text, level text,
+              threshold numeric)
 ),
 report as (
     select to_char(d, 'YYYY-MM') as period,
@@ -16,7 +17,8 @@ report as (
 ),
 measured as (
     select r.rule, r.kind, r.metric, r.threshold,
-           m.org_code, m.period, m.time_window, m.level, m.node, m.clinical_group, m.directorate,
+           m.org_code, m.period, m.time_window, m.basis, m.level, m.node, m.clinical_group,
+           m.directorate,
            m.activity_index, m.cost_index, m.wte_index, m.ip_cost, m.ip_wte,
            m.cost_opportunity, m.wte_opportunity,
            case r.kind when 'wte_over_activity' then m.wte_index - m.activity_index
@@ -26,7 +28,7 @@ measured as (
     from rule r
     cross join report p
     join mart.implied_productivity m
-      on m.time_window = r.time_window and m.level = r.level
+      on m.time_window = r.time_window and m.basis = r.basis and m.level = r.level
      and m.period in (p.period, p.previous_month, p.previous_quarter)
     where m.org_code <> all(%(blocked)s::text[])
 ),
@@ -55,7 +57,7 @@ left join lateral (
                       else s.cost_opportunity end as size
           from mart.implied_productivity s
           where s.org_code = c.org_code and s.period = c.period
-            and s.time_window = c.time_window and s.level = 'service'
+            and s.time_window = c.time_window and s.basis = c.basis and s.level = 'service'
             and (c.level = 'trust'
                  or c.level = 'clinical_group' and s.clinical_group = c.node
                  or c.level = 'directorate' and s.directorate = c.node)

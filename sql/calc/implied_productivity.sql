@@ -1,25 +1,46 @@
--- Implied productivity, efficiency indicators and peer ranks for one report month
--- (METHODOLOGY.md). Reads calc_param (report date, base_year), made by tasks/calculate.py in
--- the same transaction; replaces the month's mart rows for every org with data.
+-- Implied productivity, efficiency indicators and peer ranks for one report month, on both
+-- bases (METHODOLOGY.md). Reads calc_param (report date, base_year), made by
+-- tasks/calculate/run.py in the same transaction; replaces the month's mart rows for every
+-- org with data.
 
--- The months each window compares, and how many calendar days they hold (sickness rate).
+-- The months each window compares on each basis, and how many calendar days they hold
+-- (sickness rate).
 create temp table calc_window on commit drop as
-select w.time_window, w.role, w.period,
-       count(*) over (partition by w.time_window, w.role) as months_in_window,
+select w.basis, w.time_window, w.role, w.period,
+       core.financial_year(w.period) as financial_year,
+       count(*) over (partition by w.basis, w.time_window, w.role) as months_in_window,
        sum(extract(day from (w.period + interval '1 month - 1 day'))::int)
-           over (partition by w.time_window, w.role) as days_in_window
+           over (partition by w.basis, w.time_window, w.role) as days_in_window
 from calc_param p, core.report_windows(p.report, p.base_year) w;
 
+-- Each month read once, however many windows and bases hold it: a month in two roles (a
+-- report month of the base year itself) must not count its ledger twice.
 create temp table calc_month on commit drop as
-select distinct period, role, core.financial_year(period) as financial_year from calc_window;
+select period, financial_year, bool_or(role = 'current') as is_current
+from calc_window group by period, financial_year;
 
 -- Orgs calculated: those with any fact in the report year's months.
 create temp table calc_org on commit drop as
-select org_code from raw.ledger where period = any(array(select period from calc_month where role = 'current'))
+select org_code from raw.ledger where period = any(array(select period from calc_month where is_current))
 union
-select org_code from raw.workforce where period = any(array(select period from calc_month where role = 'current'))
+select org_code from raw.workforce where period = any(array(select period from calc_month where is_current))
 union
-select org_code from raw.activity where period = any(array(select period from calc_month where role = 'current'));
+select org_code from raw.activity where period = any(array(select period from calc_month where is_current));
+
+-- Whether each org has every comparison month of each window loaded, from every source. The
+-- base year's months are the data-quality checks' to insist on (a missing one blocks the
+-- trust); last year's may simply not be there, and then the prior-year figure is null.
+create temp table calc_comparison on commit drop as
+select o.org_code, w.basis, w.time_window,
+       w.basis = 'base_year' or bool_and(coalesce(loaded.sources, 0) = 3) as loaded
+from calc_org o
+cross join calc_window w
+left join lateral (
+    select count(*) as sources from core.loaded_slice s
+    where s.org_code = o.org_code and s.period = w.period
+      and s.source in ('ledger', 'workforce', 'activity')) loaded on true
+where w.role = 'base'
+group by o.org_code, w.basis, w.time_window;
 
 -- Every node of every calculated org's hierarchy, whether or not it has data this month:
 -- services from the hierarchy and the specialty map, each in its one directorate and group
@@ -183,9 +204,10 @@ from (
 ) parts
 group by org_code, period, service;
 
--- Sums per node, window and role (current or base). WTE is a mean over the window's months.
+-- Sums per node, basis, window and role (current or base). WTE is a mean over the window's
+-- months.
 create temp table calc_sum on commit drop as
-select f.org_code, w.time_window, w.role, lvl.level, lvl.node,
+select f.org_code, w.basis, w.time_window, w.role, lvl.level, lvl.node,
        sum(f.cwa) as cwa,
        sum(f.cost_real) as cost,
        sum(f.cost_nominal) as cost_nominal,
@@ -212,15 +234,16 @@ cross join lateral (values ('trust', f.org_code),
                            ('directorate', s.directorate),
                            ('service', f.service)) lvl (level, node)
 where lvl.node is not null
-group by f.org_code, w.time_window, w.role, lvl.level, lvl.node;
+group by f.org_code, w.basis, w.time_window, w.role, lvl.level, lvl.node;
 
--- Current against base for every node and window; nodes without data get zeros.
+-- Current against base for every node, basis and window; nodes without data get zeros. A
+-- comparison whose months are not all loaded has no indices (nor what is made of them).
 create temp table calc_result on commit drop as
 with windows as (
-    select distinct time_window from calc_window
+    select distinct basis, time_window from calc_window
 ),
 paired as (
-    select n.org_code, w.time_window, n.level, n.node, n.parent_level, n.parent_node,
+    select n.org_code, w.basis, w.time_window, n.level, n.node, n.parent_level, n.parent_node,
            n.clinical_group, n.directorate,
            coalesce(b.cwa, 0) as cwa_base, coalesce(c.cwa, 0) as cwa_current,
            coalesce(b.cost, 0) as cost_base, coalesce(c.cost, 0) as cost_current,
@@ -228,19 +251,27 @@ paired as (
            c.cost_nominal_x_index / nullif(c.cost_nominal, 0) as blended_deflator,
            coalesce(b.wte, 0) as wte_base, coalesce(c.wte, 0) as wte_current,
            coalesce(c.unpriced, 0) as unpriced_activity,
-           b as base_sums, c as current_sums
+           k.loaded as comparison_loaded,
+           case when k.loaded then b end as base_sums, c as current_sums
     from calc_node n
     cross join windows w
-    left join calc_sum b on b.org_code = n.org_code and b.time_window = w.time_window
+    join calc_comparison k on k.org_code = n.org_code and k.basis = w.basis
+                          and k.time_window = w.time_window
+    left join calc_sum b on b.org_code = n.org_code and b.basis = w.basis
+                        and b.time_window = w.time_window
                         and b.level = n.level and b.node = n.node and b.role = 'base'
-    left join calc_sum c on c.org_code = n.org_code and c.time_window = w.time_window
+    left join calc_sum c on c.org_code = n.org_code and c.basis = w.basis
+                        and c.time_window = w.time_window
                         and c.level = n.level and c.node = n.node and c.role = 'current'
 ),
 indexed as (
     select p.*,
-           p.cwa_current / nullif(p.cwa_base, 0) as activity_index,
-           p.cost_current / nullif(p.cost_base, 0) as cost_index,
-           p.wte_current / nullif(p.wte_base, 0) as wte_index
+           case when p.comparison_loaded then p.cwa_current / nullif(p.cwa_base, 0) end
+               as activity_index,
+           case when p.comparison_loaded then p.cost_current / nullif(p.cost_base, 0) end
+               as cost_index,
+           case when p.comparison_loaded then p.wte_current / nullif(p.wte_base, 0) end
+               as wte_index
     from paired p
 )
 select i.*,
@@ -248,26 +279,29 @@ select i.*,
        i.activity_index / nullif(i.wte_index, 0) - 1 as ip_wte,
        i.cost_current - i.cost_base * i.activity_index as cost_opportunity,
        i.wte_current - i.wte_base * i.activity_index as wte_opportunity,
-       nullif(concat_ws('; ',
+       case when not i.comparison_loaded then 'no prior-year data' else nullif(concat_ws('; ',
            case when i.cwa_base = 0 then 'no activity' end,
            case when i.cost_base = 0 then 'no base cost'
                 when i.cost_current = 0 then 'no current cost' end,
            case when i.wte_base = 0 then 'no base WTE'
-                when i.wte_current = 0 then 'no current WTE' end), '') as null_reason
+                when i.wte_current = 0 then 'no current WTE' end), '') end as null_reason
 from indexed i;
 
 delete from mart.implied_productivity
 where period = (select to_char(report, 'YYYY-MM') from calc_param);
 
 insert into mart.implied_productivity (
-    org_code, period, financial_year, fin_month, time_window, level, node,
+    org_code, period, financial_year, fin_month, time_window, basis, comparison_year, level, node,
     parent_level, parent_node, clinical_group, directorate,
     cwa_base, cwa_current, cost_base, cost_current, cost_current_nominal,
     wte_base, wte_current, activity_index, cost_index, wte_index, ip_cost, ip_wte,
     cost_opportunity, wte_opportunity, cost_opportunity_current_prices,
     unpriced_activity, null_reason)
 select r.org_code, to_char(p.report, 'YYYY-MM'), core.financial_year(p.report),
-       core.fin_month(p.report), r.time_window, r.level, r.node,
+       core.fin_month(p.report), r.time_window, r.basis,
+       case r.basis when 'base_year' then p.base_year
+                    else core.financial_year((p.report - interval '1 year')::date) end,
+       r.level, r.node,
        r.parent_level, r.parent_node, r.clinical_group, r.directorate,
        r.cwa_base, r.cwa_current, r.cost_base, r.cost_current, r.cost_current_nominal,
        r.wte_base, r.wte_current, r.activity_index, r.cost_index, r.wte_index,
@@ -281,8 +315,9 @@ delete from mart.efficiency_indicator
 where period = (select to_char(report, 'YYYY-MM') from calc_param);
 
 insert into mart.efficiency_indicator (
-    org_code, period, time_window, level, node, indicator, base_value, current_value, change)
-select r.org_code, to_char(p.report, 'YYYY-MM'), r.time_window, r.level, r.node,
+    org_code, period, time_window, basis, level, node, indicator, base_value, current_value,
+    change)
+select r.org_code, to_char(p.report, 'YYYY-MM'), r.time_window, r.basis, r.level, r.node,
        v.indicator, v.base_value, v.current_value, v.current_value - v.base_value
 from calc_result r
 cross join calc_param p
@@ -313,30 +348,36 @@ cross join lateral (values
      (r.base_sums).sickness_fte_days / nullif((r.base_sums).wte * (r.base_sums).days_in_window, 0),
      (r.current_sums).sickness_fte_days / nullif((r.current_sums).wte * (r.current_sums).days_in_window, 0)),
     ('cost_per_cwa',
-     r.cost_base / nullif(r.cwa_base, 0),
+     case when r.comparison_loaded then r.cost_base / nullif(r.cwa_base, 0) end,
      r.cost_current / nullif(r.cwa_current, 0))
 ) v (indicator, base_value, current_value);
 
--- Trusts ranked on IPc per window, the loaded ones with published peers; rank 1 is the most
--- productive and ties share the better rank. A loaded org outranks its own published figure.
+-- Trusts ranked on IPc per basis and window, the loaded ones with published peers; rank 1 is
+-- the most productive and ties share the better rank. A loaded org outranks its own published
+-- figure. A published figure without a month (NHS England's file as published) stands for
+-- whichever month is ranked, unless the peer has one for that month.
 delete from mart.peer_rank
 where period = (select to_char(report, 'YYYY-MM') from calc_param);
 
-insert into mart.peer_rank (period, time_window, org_code, org_name, ip_cost, rank, peer_count, source)
+insert into mart.peer_rank (period, time_window, basis, org_code, org_name, ip_cost, rank,
+                            peer_count, source)
 with candidates as (
-    select r.time_window, r.org_code, null::text as org_name, r.ip_cost, 'loaded' as source
+    select r.basis, r.time_window, r.org_code, null::text as org_name, r.ip_cost,
+           'loaded' as source
     from calc_result r
     where r.level = 'trust' and r.ip_cost is not null
     union all
-    select pr.time_window, pr.org_code, pr.org_name, pr.ip_cost, 'published'
-    from core.peers pr, calc_param p
-    where pr.period = to_char(p.report, 'YYYY-MM')
-      and pr.org_code not in (select org_code from calc_org)
+    (select distinct on (pr.basis, pr.time_window, pr.org_code)
+            pr.basis, pr.time_window, pr.org_code, pr.org_name, pr.ip_cost, 'published'
+     from core.peers pr, calc_param p
+     where (pr.period = to_char(p.report, 'YYYY-MM') or pr.period is null)
+       and pr.org_code not in (select org_code from calc_org)
+     order by pr.basis, pr.time_window, pr.org_code, pr.period nulls last)
 )
-select to_char(p.report, 'YYYY-MM'), c.time_window, c.org_code,
+select to_char(p.report, 'YYYY-MM'), c.time_window, c.basis, c.org_code,
        coalesce(c.org_name, (select max(org_name) from core.peers where org_code = c.org_code)),
        c.ip_cost,
-       rank() over (partition by c.time_window order by c.ip_cost desc),
-       count(*) over (partition by c.time_window),
+       rank() over (partition by c.basis, c.time_window order by c.ip_cost desc),
+       count(*) over (partition by c.basis, c.time_window),
        c.source
 from candidates c, calc_param p;

@@ -11,9 +11,6 @@ with orgs as (
     cross join core.window_months(%(report_month)s, %(base_year)s) w
     cross join (values ('ledger'), ('workforce'), ('activity')) src(source)
     where w.period <> %(report_month)s
-), present as (
-    select distinct l.source, s.org_code, s.period
-    from ops.load_slice s join ops.load_log l using (load_id)
 )
 select n.org_code,
        n.source || ' ' || to_char(n.period, 'YYYY-MM') as code,
@@ -21,6 +18,6 @@ select n.org_code,
        'month' as unit,
        format('no %%s data for %%s (%%s year)', n.source, to_char(n.period, 'Mon YYYY'), n.role) as detail
 from needed n
-left join present p on p.source = n.source and p.org_code = n.org_code and p.period = n.period
+left join core.loaded_slice p on p.source = n.source and p.org_code = n.org_code and p.period = n.period
 where p.org_code is null
 order by 1, n.period, n.source

@@ -5,4 +5,4 @@ select org_code, time_window, level, node, parent_level, parent_node,
        wte_index, ip_cost, ip_wte, cost_opportunity, wte_opportunity,
        cost_opportunity_current_prices, unpriced_activity, null_reason
 from mart.implied_productivity
-where period = %(month)s and org_code = any(%(orgs)s)
+where period = %(month)s and org_code = any(%(orgs)s) and basis = 'base_year'

@@ -3,5 +3,6 @@
 select org_code, org_name, financial_year, fin_month
 from mart.implied_productivity_report
 where period = %(month)s and level = 'trust' and time_window = 'ytd'
+  and basis = 'base_year'
   and (%(orgs)s::text[] is null or org_code = any(%(orgs)s::text[]))
 order by org_code

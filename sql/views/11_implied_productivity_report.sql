@@ -1,5 +1,6 @@
 -- drops: view mart.implied_productivity_report
--- For BI tools: every figure with its labels, no joins needed.
+-- For BI tools: every figure with its labels, no joins needed; the basis in words ("against
+-- 2019/20", "against last year") beside its code.
 -- period is text YYYY-MM here, as in the mart's tables: INTERFACE.md pins it so for BI tools
 -- (a month with no day to mismatch). raw and core keep a date (the first of the month), on
 -- which the loader's slices, the month windows and their indexes work; the calculation
@@ -13,6 +14,10 @@ select ip.org_code,
        ip.fin_month,
        ip.time_window,
        w.label as time_window_label,
+       ip.basis,
+       case ip.basis when 'base_year' then 'against ' || ip.comparison_year
+                     else b.label end as basis_label,
+       ip.comparison_year,
        ip.level,
        l.label as level_label,
        l.sort as level_sort,
@@ -33,6 +38,7 @@ select ip.org_code,
 from mart.implied_productivity ip
 join mart.label w on w.kind = 'time_window' and w.code = ip.time_window
 join mart.label l on l.kind = 'level' and l.code = ip.level
+join mart.label b on b.kind = 'basis' and b.code = ip.basis
 left join (select distinct on (org_code) org_code, org_name from core.peers
-           where org_name is not null order by org_code, period desc) pn
+           where org_name is not null order by org_code, period desc nulls last) pn
        on pn.org_code = ip.org_code;

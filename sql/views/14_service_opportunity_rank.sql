@@ -7,11 +7,11 @@
 -- opportunity (null or exactly zero) are in neither list.
 -- period is text YYYY-MM for BI tools (11_implied_productivity_report.sql says why).
 create view mart.service_opportunity_rank as
-select ip.org_code, ip.period, ip.time_window, ip.node, ip.directorate, ip.clinical_group,
+select ip.org_code, ip.period, ip.time_window, ip.basis, ip.node, ip.directorate, ip.clinical_group,
        ip.ip_cost, ip.ip_wte, ip.cost_opportunity, ip.wte_opportunity,
        ip.cost_opportunity_current_prices,
        case when ip.cost_opportunity > 0 then 'adverse' else 'favourable' end as direction,
-       row_number() over (partition by ip.org_code, ip.period, ip.time_window,
+       row_number() over (partition by ip.org_code, ip.period, ip.time_window, ip.basis,
                                        ip.cost_opportunity > 0
                           order by abs(ip.cost_opportunity) desc, ip.node) as rank
 from mart.implied_productivity ip

@@ -19,6 +19,8 @@ LEVEL_LABEL = {"trust": "trust", "clinical_group": "clinical group",
 WINDOW_LABEL = {"month": "in the month", "quarter": "quarter to date", "ytd": "year to date"}
 METRIC_LABEL = {"ip_cost": "implied productivity on cost",
                 "ip_wte": "implied productivity on workforce"}
+BASIS_WORDS = {"base_year": "", "prior_year": " against the same months of last year"}
+BASIS_LABEL = {"base_year": "the base year", "prior_year": "last year"}
 DRIVERS_SHOWN = 3
 
 
@@ -44,6 +46,7 @@ class Variance:
     drivers: tuple[dict, ...] = ()  # the services below it contributing most
     lead_of: str | None = None      # set by route(): the node whose lead hears of it
     where_to_look: str | None = None  # set by send_alerts(): the pack or report to open
+    basis: str = "base_year"        # what the figures compare with: the base year, last year
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -58,7 +61,7 @@ class Variance:
     @property
     def message(self) -> str:
         """What moved and by how much."""
-        window = WINDOW_LABEL[self.time_window]
+        window = WINDOW_LABEL[self.time_window] + BASIS_WORDS[self.basis]
         if self.kind == "below":
             return (f"{METRIC_LABEL[self.metric].capitalize()} {window} is "
                     f"{signed_percent(self.value)}, below the {signed_percent(self.threshold)} "
@@ -93,7 +96,7 @@ class Variance:
     def figures_line(self) -> str:
         f = self.figures
         return (f"IPc {signed_percent(f.get('ip_cost'))}, IPw {signed_percent(f.get('ip_wte'))};"
-                f" growth on the base year: activity {_growth(f.get('activity_index'))},"
+                f" growth on {BASIS_LABEL[self.basis]}: activity {_growth(f.get('activity_index'))},"
                 f" cost {_growth(f.get('cost_index'))}, WTE {_growth(f.get('wte_index'))};"
                 f" cost opportunity {_pounds(f.get('cost_opportunity'))},"
                 f" WTE opportunity {_wte(f.get('wte_opportunity'))}")
@@ -148,7 +151,7 @@ _FIGURES = ("activity_index", "cost_index", "wte_index", "ip_cost", "ip_wte",
 
 def _rule_rows(rules: AlertRules) -> list[dict]:
     return [{"rule": r.name, "kind": r.kind, "metric": r.metric, "time_window": r.time_window,
-             "level": level, "threshold": threshold}
+             "basis": r.basis, "level": level, "threshold": threshold}
             for r in rules.rules for level, threshold in r.levels().items()]
 
 
@@ -164,6 +167,7 @@ def find_variances(eng: Engine, rules: AlertRules, month: str,
     return [Variance(
         rule=r["rule"], kind=r["kind"], org_code=r["org_code"], level=r["level"],
         node=r["node"], period=r["period"], time_window=r["time_window"], metric=r["metric"],
+        basis=r["basis"],
         value=float(r["value"]), threshold=float(r["threshold"]),
         previous_period=r["previous_period"], previous_value=_float(r["previous_value"]),
         figures={name: _float(r[name]) for name in _FIGURES},

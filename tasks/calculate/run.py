@@ -25,15 +25,15 @@ class CalculationError(RuntimeError):
     """The reference data cannot support the calculation; the message says what to add."""
 
 
-def _sql() -> str:
-    return resources.files("sql").joinpath("calc", _CALCULATION_SQL).read_text(encoding="utf-8")
+def _sql(name: str = _CALCULATION_SQL) -> str:
+    return resources.files("sql").joinpath("calc", name).read_text(encoding="utf-8")
 
 
 def _check_reference(conn, report: date, base_year: str) -> None:
     """Refuse, with a message naming the missing rows, rather than publish a wrong figure."""
-    needed = conn.execute("select core.financial_year(%s::date)", (report,)).fetchone()[0]
+    years = [r[0] for r in conn.execute(_sql("deflator_years.sql"), {"report": report})]
     have = {r[0] for r in conn.execute("select financial_year from core.deflators")}
-    missing = [year for year in (base_year, needed) if year not in have]
+    missing = [year for year in dict.fromkeys([base_year, *years]) if year not in have]
     if missing:
         raise CalculationError(
             f"deflators.csv has no row for {' and '.join(missing)}: "

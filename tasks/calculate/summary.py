@@ -14,23 +14,29 @@ def _sql() -> str:
 
 
 def trust_summary(eng: Engine, month: str, adverse_services: int = 5) -> list[dict]:
-    """Per org: IPc and IPw for the month and YTD, the YTD peer rank, the largest adverse
-    services by YTD cost opportunity (mart.service_opportunity_rank ranks them)."""
+    """Per org: IPc and IPw for the month and YTD against the base year, the YTD peer rank,
+    the largest adverse services by YTD cost opportunity (mart.service_opportunity_rank ranks
+    them), and under `prior_year` the same figures against last year."""
     with db.psycopg_connection(eng) as conn:
-        trusts = conn.execute(_sql(), (month,)).fetchall()
+        cursor = conn.execute(_sql(), (month,))
+        columns = [c.name for c in cursor.description]
+        lenses: dict[str, dict[str, dict]] = {}
+        for row in cursor:
+            figures = dict(zip(columns, row))
+            org, basis = figures.pop("org_code"), figures.pop("basis")
+            lenses.setdefault(org, {})[basis] = {
+                k: v if k in ("comparison_year", "ytd_rank", "ytd_null_reason") else _float(v)
+                for k, v in figures.items()}
         summaries = []
-        for org, m_ipc, m_ipw, y_ipc, y_ipw, y_opp, y_wte_opp, rank in trusts:
+        for org, lens in lenses.items():
             adverse = conn.execute(
                 "select node, ip_cost, cost_opportunity from mart.service_opportunity_rank"
                 " where org_code = %s and period = %s and time_window = 'ytd'"
-                " and direction = 'adverse' and rank <= %s order by rank",
+                " and basis = 'base_year' and direction = 'adverse' and rank <= %s order by rank",
                 (org, month, adverse_services)).fetchall()
             summaries.append({
-                "org_code": org,
-                "month_ip_cost": _float(m_ipc), "month_ip_wte": _float(m_ipw),
-                "ytd_ip_cost": _float(y_ipc), "ytd_ip_wte": _float(y_ipw),
-                "ytd_cost_opportunity": _float(y_opp), "ytd_wte_opportunity": _float(y_wte_opp),
-                "ytd_rank": rank,
+                "org_code": org, **lens.get("base_year", {}),
+                "prior_year": lens.get("prior_year", {}),
                 "adverse_services": [
                     {"node": n, "ip_cost": _float(ipc), "cost_opportunity": _float(opp)}
                     for n, ipc, opp in adverse],
