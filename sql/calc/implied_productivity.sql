@@ -21,11 +21,9 @@ from calc_window group by period, financial_year;
 
 -- Orgs calculated: those with any fact in the report year's months.
 create temp table calc_org on commit drop as
-select org_code from raw.ledger where period = any(array(select period from calc_month where is_current))
-union
-select org_code from raw.workforce where period = any(array(select period from calc_month where is_current))
-union
-select org_code from raw.activity where period = any(array(select period from calc_month where is_current));
+select distinct org_code from core.loaded_slice
+where source in ('ledger', 'workforce', 'activity')
+  and period = any(array(select period from calc_month where is_current));
 
 -- Whether each org has every comparison month of each window loaded, from every source. The
 -- base year's months are the data-quality checks' to insist on (a missing one blocks the
@@ -76,14 +74,14 @@ from calc_service;
 -- One row per (org, month, service) with every sum the outputs need; service is null where
 -- the cost centre or treatment function is unmapped (it still counts for the trust).
 create temp table calc_fact on commit drop as
--- Facts are first summed to the codes that decide their mapping, price and deflator, so the
--- joins and the numeric division run over thousands of groups, not millions of rows.
+-- Facts come summed to the codes that decide their mapping, price and deflator (the month
+-- aggregates each load keeps, migration 0012), so the joins and the numeric division run over
+-- thousands of groups, not millions of rows.
 with ledger_by_code as (
-    select org_code, period, cost_centre, subjective_code, sum(amount) as amount
-    from raw.ledger
+    select org_code, period, cost_centre, subjective_code, amount
+    from core.ledger_month
     where period = any(array(select period from calc_month))
       and org_code in (select org_code from calc_org)
-    group by 1, 2, 3, 4
 ),
 ledger as (
     select l.org_code, l.period, h.service,
@@ -104,12 +102,10 @@ ledger as (
     group by 1, 2, 3
 ),
 workforce_by_code as (
-    select org_code, period, cost_centre,
-           sum(contracted_wte) as wte, sum(sickness_fte_days) as sickness_fte_days
-    from raw.workforce
+    select org_code, period, cost_centre, wte, sickness_fte_days
+    from core.workforce_month
     where period = any(array(select period from calc_month))
       and org_code in (select org_code from calc_org)
-    group by 1, 2, 3
 ),
 workforce as (
     select w.org_code, w.period, h.service,
@@ -121,15 +117,10 @@ workforce as (
 ),
 activity_by_code as (
     select org_code, period, pod, treatment_function_code, hrg_code, attendance_status,
-           sum(count) as count,
-           sum(los_days) as los_days,
-           sum(count) filter (where los_days is not null) as los_count,
-           sum(preop_days) as preop_days,
-           sum(count) filter (where preop_days is not null) as preop_count
-    from raw.activity
+           count, los_days, los_count, preop_days, preop_count
+    from core.activity_month
     where period = any(array(select period from calc_month))
       and org_code in (select org_code from calc_org)
-    group by 1, 2, 3, 4, 5, 6
 ),
 activity as (
     -- The mapping, pricing and attendance rules of core.activity_fact, from the same homes:

@@ -167,6 +167,9 @@ _SLICE_HOLDERS = resources.files("sql").joinpath("load", "slice_holders.sql").re
     encoding="utf-8")
 _HELD_BY_NEWER = resources.files("sql").joinpath("load", "slices_held_by_newer.sql").read_text(
     encoding="utf-8")
+# The month aggregates the calculation reads, of the slices a load holds (sql/load/month_*.sql).
+_MONTH_AGGREGATES = {source: resources.files("sql").joinpath("load", f"month_{source}.sql")
+                     .read_text(encoding="utf-8") for source in RAW_COLUMNS}
 
 
 def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
@@ -236,6 +239,7 @@ def _load_in_transaction(conn, settings, load_id, source, origin, content_hash, 
                 raise _Unchanged
             if held := _replace_slices(conn, load_id, source, slices):
                 note = f"{held} slice(s) already held by a newer file were left as they were"
+            conn.execute(_MONTH_AGGREGATES[source], {"load_id": load_id})
         if kept is not None:
             conn.execute(
                 "update ops.load_log set status = 'rejected', content_hash = %s, rows_read = %s,"
