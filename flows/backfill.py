@@ -63,7 +63,7 @@ def backfill(parameters: BackfillParameters) -> list[dict]:
     load_sources(parameters.landing)
     months = months_between(parameters.start, parameters.end)
     backfill_id = _record(eng, parameters, len(months))
-    to_do = set(stale_months(eng, months))
+    to_do = set(stale_months(eng, months, settings.base_year))
     progress = create_progress_artifact(progress=0.0, key="backfill-progress",
                                         description=f"Backfill {parameters.start} to {parameters.end}")
     results, done = [], 0

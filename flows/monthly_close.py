@@ -15,7 +15,7 @@ from flows.platform import notify_on_failure, platform_notice
 from schemas.settings import Settings
 from tasks import db
 from tasks.alert.task import alert
-from tasks.calculate.months_due import latest_month_with_data, stale_months
+from tasks.calculate.months_due import latest_month_with_data, series_months, stale_months
 from tasks.calculate.run import calculate
 from tasks.calculate.summary import trust_summary
 from tasks.months import month_closed_by, months_of_year_to
@@ -156,12 +156,15 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # n
     blocked = checked["blocked"]
     print(f"closing {month}: {len(checked['results'])} data-quality result(s), "
           + (f"blocking {', '.join(sorted(blocked))}" if blocked else "none blocking"))
-    # The month-by-month charts need every month of the year so far, not just this one.
-    earlier_months = stale_months(eng, months_of_year_to(month)[:-1])
+    # The month-by-month charts and the SPC series need the month figures of the months
+    # before, not just this one: those not calculated since their data last changed.
+    needed = sorted(set(months_of_year_to(month)[:-1])
+                    | set(series_months(eng, month, settings.base_year)))
+    earlier_months = stale_months(eng, needed, settings.base_year)
     for earlier in earlier_months:
         calculate(earlier)
     calculate(month)
-    print(f"calculated {month}" + (f" and {len(earlier_months)} earlier month(s) of its year"
+    print(f"calculated {month}" + (f" and {len(earlier_months)} earlier month(s) its charts read"
                                    if earlier_months else ""))
     summaries = trust_summary(eng, month)
     publishable = [s["org_code"] for s in summaries if s["org_code"] not in blocked]

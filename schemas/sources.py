@@ -15,6 +15,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from schemas.published_peers import (
+    GROWTH_COLUMNS,
+    Growth,
+    Rate,
+    basis_name,
+    growth_in_percent,
+    published_ip_cost,
+)
+
 PODS = ("EL", "DC", "NEL", "OPFA", "OPFU", "OPPROC", "AE")
 ADMITTED_PODS = ("EL", "DC", "NEL")
 ATTENDANCE_STATUSES = ("attended", "dna", "cancelled")
@@ -22,6 +31,8 @@ ASSIGNMENT_CATEGORIES = ("Permanent", "Fixed Term Temp", "Bank")
 SUBJECTIVE_CATEGORIES = ("pay", "non_pay", "income", "excluded")
 STAFF_TYPES = ("substantive", "bank", "agency")
 OWNER_LEVELS = ("trust", "clinical_group", "directorate", "service")
+PEER_BASES = ("base_year", "prior_year")
+TIME_WINDOWS = ("month", "ytd", "quarter")
 MAX_WTE = Decimal("1.5")
 
 # The months the platform accepts: from 2000-01 (the earliest any trust's extracts reach back to)
@@ -249,7 +260,16 @@ FACT_MODELS: dict[str, type[_PeriodRow]] = {
 # --- reference data --------------------------------------------------------------------
 
 class _ReferenceRow(_StoredRow):
-    pass
+    @classmethod
+    def layout_columns(cls, present: set[str]) -> list[str]:
+        """Columns a file needs beyond the required fields, given the ones it has."""
+        return []
+
+    @classmethod
+    def file_context(cls, records: list[dict], percent_headers: set[str]) -> dict | None:
+        """What validating a row needs to know of the whole file (its records, and the
+        columns whose header says they are percentages)."""
+        return None
 
 
 class HierarchyRow(_ReferenceRow):
@@ -302,25 +322,68 @@ class OwnerRow(_ReferenceRow):
 
 
 class PeerRow(_ReferenceRow):
+    """A peer trust's published IPc on a basis. Our layout gives period, time_window and
+    ip_cost (basis base_year unless said); NHS England's gives its growth figures, year to
+    date against last year, and is undated as published (its title states the month)."""
+
     org_code: OrgCode
     org_name: OptionalText = None
-    period: Annotated[str, BeforeValidator(lambda v: parse_period(v).strftime("%Y-%m"))]
-    time_window: Literal["month", "ytd", "quarter"]
-    # A fraction: far beyond ±1000 is a broken export (and 1e400000 no database column stores).
-    ip_cost: Annotated[Decimal, Field(allow_inf_nan=False, ge=-1000, le=1000)]
+    basis: Annotated[Literal[PEER_BASES] | None,  # type: ignore[valid-type]
+                     BeforeValidator(basis_name)] = None
+    period: Annotated[str | None, BeforeValidator(
+        lambda v: None if _blank_to_none(v) is None else parse_period(v).strftime("%Y-%m"))] = None
+    time_window: Annotated[Literal[TIME_WINDOWS] | None, BeforeValidator(  # type: ignore[valid-type]
+        lambda v: _blank_to_none(v.casefold() if isinstance(v, str) else v))] = None
+    ip_cost: Rate = None
+    activity_growth: Growth = None
+    resource_growth: Growth = None
+    # NHS England's estimate is ip_cost on the prior-year basis: read into it, not stored twice.
+    productivity_growth: Annotated[Rate, Field(exclude=True)] = None
+
+    @classmethod
+    def layout_columns(cls, present: set[str]) -> list[str]:
+        return [] if present & set(GROWTH_COLUMNS) else ["period", "time_window", "ip_cost"]
+
+    @classmethod
+    def file_context(cls, records: list[dict], percent_headers: set[str]) -> dict:
+        return {"percent": growth_in_percent(records, percent_headers)}
+
+    @model_validator(mode="after")
+    def _layout(self) -> PeerRow:
+        if any(getattr(self, c) is not None for c in GROWTH_COLUMNS):
+            return self._published()
+        missing = [c for c in ("period", "time_window", "ip_cost") if getattr(self, c) is None]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} required (or NHS England's growth figures: "
+                             f"{', '.join(GROWTH_COLUMNS)})")
+        object.__setattr__(self, "basis", self.basis or "base_year")
+        return self
+
+    def _published(self) -> PeerRow:
+        """NHS England's layout: prior_year, ytd unless said, ip_cost its estimate."""
+        if self.basis == "base_year":
+            raise ValueError("NHS England's growth figures are against last year: basis must be "
+                             "prior_year, not base_year")
+        ip_cost = published_ip_cost(self.ip_cost, self.productivity_growth,
+                                    self.activity_growth, self.resource_growth)
+        for name, value in (("basis", "prior_year"), ("time_window", self.time_window or "ytd"),
+                            ("ip_cost", ip_cost)):
+            object.__setattr__(self, name, value)
+        return self
 
 
-# File stem under landing/reference -> (model, primary key, column scoping replacement).
+# File stem under landing/reference -> (model, primary key, columns scoping replacement).
 # A reference file replaces its table whole, or, where rows carry an org_code, only the
-# rows of the orgs it contains.
-REFERENCE_MODELS: dict[str, tuple[type[_ReferenceRow], tuple[str, ...], str | None]] = {
-    "hierarchy": (HierarchyRow, ("org_code", "cost_centre"), "org_code"),
-    "specialty_map": (SpecialtyMapRow, ("org_code", "treatment_function_code"), "org_code"),
+# rows of the orgs it contains (peers: of the orgs and bases, so that NHS England's file on
+# the prior-year basis leaves a trust's own base-year peer figures as they are).
+REFERENCE_MODELS: dict[str, tuple[type[_ReferenceRow], tuple[str, ...], tuple[str, ...] | None]] = {
+    "hierarchy": (HierarchyRow, ("org_code", "cost_centre"), ("org_code",)),
+    "specialty_map": (SpecialtyMapRow, ("org_code", "treatment_function_code"), ("org_code",)),
     "subjectives": (SubjectiveRow, ("subjective_code",), None),
     "unit_costs": (UnitCostRow, ("pod", "hrg_code"), None),
     "deflators": (DeflatorRow, ("financial_year",), None),
     "owners": (OwnerRow, ("level", "node"), None),
-    "peers": (PeerRow, ("org_code", "period", "time_window"), "org_code"),
+    "peers": (PeerRow, ("org_code", "period", "time_window", "basis"), ("org_code", "basis")),
 }
 
 

@@ -222,6 +222,38 @@ def test_default_rules_tell_the_finance_director_of_a_trust_below_baseline_once(
     assert second["skipped_already_sent"] == len(logged(engine))
 
 
+def test_year_on_year_growth_below_the_national_target_is_told_once(
+        engine, settings, tmp_path, mailbox):
+    # RXA's costs half as high again in real terms this year: no growth on last year.
+    scale_rxa_costs(engine, settings, tmp_path / "landing", 1.5)
+    rule = DEFAULT_RULES.by_name()["ip_cost_ytd_below_national_target"]
+    assert rule.basis == "prior_year" and set(rule.levels()) == {"trust", "clinical_group"}
+    assert set(rule.levels().values()) == {settings.year_on_year_target}
+    rules = AlertRules(rules=(rule,))
+    with engine.connect() as conn:
+        below = {(o, lvl, n) for o, lvl, n in conn.execute(sa.text(
+            "select org_code, level, node from mart.implied_productivity"
+            " where period = :m and basis = 'prior_year' and time_window = 'ytd'"
+            " and level in ('trust', 'clinical_group') and ip_cost < :t"),
+            {"m": REPORT, "t": settings.year_on_year_target})}
+    routed = {key for key in below if expected_lead(*key)}
+    assert routed, "the synthetic trusts should have a node growing less than 2% on last year"
+
+    first = send(engine, settings, mailbox, rules=rules)
+
+    rows = logged(engine)
+    assert {(r.org_code, r.level, r.node) for r in rows.itertuples()} == routed
+    text = "".join(m.get_body(("plain",)).get_content() for _, m in mailbox.received)
+    assert "year to date against the same months of last year is" in text
+    assert "below the +2.0% threshold" in text and "growth on last year: activity" in text
+    assert first["failed"] == []
+
+    second = send(engine, settings, mailbox, rules=rules)
+
+    assert second["sent"] == [] and second["skipped_already_sent"] == len(routed)
+    assert len(mailbox.received) == len(first["sent"])
+
+
 # --- exactly once --------------------------------------------------------------------------
 
 def test_a_failed_send_is_kept_and_the_next_run_sends_exactly_it_once(

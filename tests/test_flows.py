@@ -7,7 +7,7 @@ import os
 import pytest
 import sqlalchemy as sa
 from servers import Mailbox
-from synthetic import CURRENT_MONTHS, REPORT, write_synthetic
+from synthetic import CURRENT_MONTHS, PRIOR_MONTHS, REPORT, write_synthetic
 
 from prodpack.cli import main
 
@@ -110,7 +110,8 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
             "select count(distinct period) from mart.implied_productivity where level = 'trust'")).scalar()
     assert ("RXB", "completeness") in {tuple(r) for r in failed}
     assert all(org == "RXB" for org, _ in failed)
-    assert calculated == 5   # April to August: the year so far, for the month-by-month chart
+    # Every month with data after the base year: the SPC series and the month-by-month chart.
+    assert calculated == len(PRIOR_MONTHS + CURRENT_MONTHS)
 
     mail = mailbox.by_recipient()
     [report] = mail["board@trust.nhs.test"]

@@ -65,7 +65,8 @@ def reference_files(models: list[TrustModel], last: int) -> dict[str, tuple[list
                        [[pod, code, f"{price:.2f}"] for (pod, code), price in prices]),
         "deflators": (["financial_year", "pay_index", "non_pay_index"], deflators),
         "owners": (["level", "node", "name", "email"], owners(models)),
-        "peers": (["org_code", "org_name", "period", "time_window", "ip_cost"], peers(last)),
+        "peers": (["org_code", "org_name", "period", "time_window", "ip_cost", "basis",
+                   "activity_growth", "resource_growth"], peers(last)),
     }
 
 
@@ -87,20 +88,36 @@ def owners(models: list[TrustModel]) -> list[list[str]]:
 
 
 def peers(last: int) -> list[list[str]]:
-    """Published trust-level IPc of four peers for each month and window from April 2023."""
-    rows = []
+    """Published trust-level IPc of four peers for each month and window from April 2023:
+    against 2019/20, and against the same months last year with the two growths behind it
+    (NHS England's figures: cost-weighted activity growth, real-terms resource growth)."""
+    base, prior = [], []
+    first = month_index(FIRST_MONTHLY_FILE)
     for code, name, level_2026, improvement in PEERS:
         monthly: dict[int, float] = {}
-        for index in range(month_index(FIRST_MONTHLY_FILE), last + 1):
+        activity: dict[int, float] = {}
+        # A year before the first file too: last year's figures behind the first year's growth.
+        for index in range(first - 12, last + 1):
             noise = np.random.default_rng([zlib.crc32(code.encode()), *year_month(index)])
             years_to_2026 = 2026.5 - (2019 + index / 12)
             monthly[index] = level_2026 - improvement * years_to_2026 + noise.normal(0, 0.02)
-        for index, value in monthly.items():
-            year_start, quarter_start = index - index % 12, index - index % 3
-            windows = {"month": value,
-                       "ytd": np.mean([monthly[i] for i in range(year_start, index + 1)]),
-                       "quarter": np.mean([monthly[i] for i in range(quarter_start, index + 1)])}
-            rows += [[code, name, month_label(index), window, f"{ip:.4f}"]
-                     for window, ip in windows.items()]
-    return rows
+            activity[index] = 0.025 + improvement / 2 + noise.normal(0, 0.01)
 
+        def windows(series: dict[int, float], index: int) -> dict[str, float]:
+            year_start, quarter_start = index - index % 12, index - index % 3
+            return {"month": series[index],
+                    "ytd": np.mean([series[i] for i in range(year_start, index + 1)]),
+                    "quarter": np.mean([series[i] for i in range(quarter_start, index + 1)])}
+
+        for index in range(first, last + 1):
+            now, year_ago, growth = windows(monthly, index), windows(monthly, index - 12), \
+                windows(activity, index)
+            base += [[code, name, month_label(index), window, f"{ip:.4f}", "base_year", "", ""]
+                     for window, ip in now.items()]
+            for window, ip in now.items():
+                # Both years' IPc are against 2019/20: their ratio is the growth between them.
+                against_last_year = (1 + ip) / (1 + year_ago[window]) - 1
+                resource = (1 + growth[window]) / (1 + against_last_year) - 1
+                prior.append([code, name, month_label(index), window, f"{against_last_year:.4f}",
+                              "prior_year", f"{growth[window]:.4f}", f"{resource:.4f}"])
+    return base + prior

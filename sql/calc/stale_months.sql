@@ -1,9 +1,19 @@
--- Of the months given (a text[] of YYYY-MM), those never calculated or calculated before
--- the last load.
+-- Of the months given (a text[] of YYYY-MM), those a calculation must (re)do: never
+-- calculated, calculated on another base year, or calculated before a load that changed what
+-- their windows read on either basis (a slice of one of their months), or before a reference
+-- file (which every month reads). A load elsewhere in history leaves a month as it is.
 select m.month
-from unnest(%s::text[]) m (month)
-left join lateral (select max(calculated_at) as at from ops.calculation_run c
-                   where c.period = m.month) c on true
-where c.at is null
-   or c.at < (select max(finished_at) from ops.load_log where status = 'loaded')
+from unnest(%(months)s::text[]) m (month)
+left join lateral (select c.calculated_at, c.base_year from ops.calculation_run c
+                   where c.period = m.month order by c.calculated_at desc limit 1) c on true
+where c.calculated_at is null
+   or c.base_year <> %(base_year)s
+   or exists (
+       select 1 from ops.load_log l
+       where l.status = 'loaded' and l.finished_at > c.calculated_at
+         and (l.source not in ('ledger', 'workforce', 'activity')
+              or exists (select 1 from ops.load_slice s
+                         where s.load_id = l.load_id
+                           and s.period in (select w.period from core.report_windows(
+                                                to_date(m.month, 'YYYY-MM'), %(base_year)s) w))))
 order by 1

@@ -5,4 +5,5 @@
 create view core.loaded_slice as
 select distinct l.source, s.org_code, s.period
 from ops.load_slice s
-join ops.load_log l using (load_id);
+join ops.load_log l using (load_id)
+where l.status = 'loaded';

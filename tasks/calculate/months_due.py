@@ -1,4 +1,4 @@
-"""Which months to calculate: the latest with data, and those a load has made stale."""
+"""Which months to calculate: the latest with data, the months its SPC series reads, and\nthose a load has made stale."""
 
 from __future__ import annotations
 
@@ -20,9 +20,19 @@ def latest_month_with_data(eng: Engine) -> str | None:
     return row[0]
 
 
-def stale_months(eng: Engine, months: list[str]) -> list[str]:
-    """Of these months, those never calculated or calculated before the last load: a rerun
-    of a failed close recalculates only what new data changed."""
+def stale_months(eng: Engine, months: list[str], base_year: str) -> list[str]:
+    """Of these months, those never calculated or calculated before a load that changed what
+    they read: a rerun of a failed close, or a close after a new month's files, recalculates
+    only what new data changed."""
     with db.psycopg_connection(eng) as conn:
-        rows = conn.execute(_sql("stale_months.sql"), (months,)).fetchall()
+        rows = conn.execute(_sql("stale_months.sql"),
+                            {"months": months, "base_year": base_year}).fetchall()
+    return [r[0] for r in rows]
+
+
+def series_months(eng: Engine, month: str, base_year: str) -> list[str]:
+    """The months before this one whose month figures its SPC series reads."""
+    with db.psycopg_connection(eng) as conn:
+        rows = conn.execute(_sql("series_months.sql"),
+                            {"month": month, "base_year": base_year}).fetchall()
     return [r[0] for r in rows]

@@ -1,8 +1,10 @@
-"""Calculate: implied productivity, efficiency indicators and peer ranks for a report month.
+"""Calculate: implied productivity, efficiency indicators, peer ranks and the SPC reading of a
+report month.
 
-The arithmetic is sql/calc/implied_productivity.sql, set-based in PostgreSQL; this module
-checks the reference data it needs, runs it in one transaction (so a recalculation replaces
-the month's mart rows or leaves them as they were); summary.py reads back the headline.
+The arithmetic is sql/calc/implied_productivity.sql and sql/calc/spc.sql, set-based in
+PostgreSQL; this module checks the reference data it needs, runs them in one transaction (so a
+recalculation replaces the month's mart rows or leaves them as they were); summary.py reads
+back the headline.
 """
 
 from __future__ import annotations
@@ -42,6 +44,26 @@ def _check_reference(conn, report: date, base_year: str) -> None:
         raise CalculationError("unit_costs.csv has not been loaded: no activity can be priced")
 
 
+def _parameters(conn, report: date, settings: Settings) -> None:
+    conn.execute("create temp table calc_param on commit drop as "
+                 "select %s::date as report, %s::text as base_year,"
+                 " %s::numeric as year_on_year_target",
+                 (report, settings.base_year, settings.year_on_year_target))
+
+
+def read_signals(eng: Engine, settings: Settings, month: str) -> None:
+    """Read the SPC charts of a calculated month again from the mart's month figures (after
+    a change of target, say), without recalculating the figures."""
+    with db.psycopg_connection(eng) as conn:
+        report = month_date(month)
+        conn.execute("select pg_advisory_xact_lock(hashtext('prodpack-calculate'), %s)",
+                     (report.year * 100 + report.month,))
+        _parameters(conn, report, settings)
+        conn.execute("create temp table calc_org on commit drop as select distinct org_code"
+                     " from mart.implied_productivity where period = %s", (month,))
+        conn.execute(_sql("spc.sql"))
+
+
 def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
     """Replace the month's mart rows; return what was calculated."""
     started = time.perf_counter()
@@ -57,10 +79,10 @@ def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
         # The grouping of a year's facts fits in memory with room to spare; the default 4 MB
         # would spill it to disk and double the time.
         conn.execute("set local work_mem = '256MB'")
-        conn.execute("create temp table calc_param on commit drop as "
-                     "select %s::date as report, %s::text as base_year",
-                     (report, settings.base_year))
+        _parameters(conn, report, settings)
         conn.execute(_sql())
+        # Signal or noise: read after the month's figures, from them and the months before.
+        conn.execute(_sql("spc.sql"))
         orgs = [r[0] for r in conn.execute("select org_code from calc_org order by 1")]
         rows = conn.execute("select count(*) from mart.implied_productivity where period = %s",
                             (month,)).fetchone()[0]

@@ -25,6 +25,7 @@ from tasks.ingest.reading import (
     drop_blank,
     map_headers,
     open_input,
+    percent_columns,
     rows_frame,
     stat_changed,
 )
@@ -250,7 +251,7 @@ def read_csv(
                    else _parse_problem(err, origin, 2, handle))
         handle.close()
         raise problem from None
-    columns = list(positions.values())
+    columns, percent = list(positions.values()), percent_columns(headers, positions)
     kept = [names[p] for p in positions]
 
     def line_of(row: int | None) -> int | None:
@@ -263,7 +264,7 @@ def read_csv(
             "line_number", pa.array(np.concatenate(numbers)))
         ready = [(line_of(n), r) for n, r in pending if n is None or n <= upto]
         pending[:] = [(n, r) for n, r in pending if n is not None and n > upto]
-        return Chunk(drop_blank(frame, columns), ready)
+        return Chunk(drop_blank(frame, columns), ready, percent)
 
     def chunks() -> Iterator[Chunk]:
         next_row = 2
@@ -289,7 +290,8 @@ def read_csv(
             if batches:
                 yield chunk(batches, numbers, max(next_row - 1, max(skipped, default=0)))
             if pending:
-                yield Chunk(rows_frame([], [], positions), [(line_of(n), r) for n, r in pending])
+                yield Chunk(rows_frame([], [], positions), [(line_of(n), r) for n, r in pending],
+                            percent)
             # The file Arrow read to its end is still the one hashed before: same size, same
             # modification time, same bytes (a change undone before this point goes unseen).
             check_unchanged(source_file, handle,

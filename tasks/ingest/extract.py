@@ -61,6 +61,7 @@ from tasks.ingest.reading import (
     map_headers,
     normalise_header,
     open_input,
+    percent_columns,
     rows_frame,
 )
 
@@ -159,7 +160,7 @@ def read_xlsx(
         raise FileRejected(f"{origin}: is not a readable XLSX workbook (it is damaged, or not a "
                            f"workbook: {type(err).__name__} at row 1)") from None
     positions = map_headers(origin, source_file.source, headers, header_map)
-    columns = list(positions.values())
+    columns, percent = list(positions.values()), percent_columns(headers, positions)
 
     def chunks() -> Iterator[Chunk]:
         line = 1
@@ -170,10 +171,12 @@ def read_xlsx(
                 buffer.append(row)
                 lines.append(line)
                 if len(buffer) >= chunk_rows:
-                    yield Chunk(drop_blank(rows_frame(buffer, lines, positions), columns))
+                    yield Chunk(drop_blank(rows_frame(buffer, lines, positions), columns),
+                                percent_columns=percent)
                     buffer, lines = [], []
             if buffer:
-                yield Chunk(drop_blank(rows_frame(buffer, lines, positions), columns))
+                yield Chunk(drop_blank(rows_frame(buffer, lines, positions), columns),
+                            percent_columns=percent)
         except Exception as err:
             if isinstance(err, (FileRejected, GeneratorExit)):
                 raise
@@ -203,7 +206,7 @@ def read_query(
                            f"{str(err.orig if hasattr(err, 'orig') else err).splitlines()[0]})") from None
     headers = list(result.keys())
     positions = map_headers(origin, source, headers, header_map)
-    columns = list(positions.values())
+    columns, percent = list(positions.values()), percent_columns(headers, positions)
 
     def chunks() -> Iterator[Chunk]:
         line = 1
@@ -214,7 +217,8 @@ def read_query(
                 lines = list(range(line, line + len(rows)))
                 line += len(rows)
                 yield Chunk(drop_blank(
-                    rows_frame(rows, lines, dict(enumerate(positions.values()))), columns))
+                    rows_frame(rows, lines, dict(enumerate(positions.values()))), columns),
+                    percent_columns=percent)
         finally:
             conn.close()
             warehouse.dispose()

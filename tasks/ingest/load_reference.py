@@ -30,26 +30,33 @@ def load_reference(
     lines: list[int] = []
     rejects: list[tuple[int | None, str | None, str]] = []
     seen: dict[tuple, int] = {}
+    # Reference files are small: every row is read before any is validated, so that what a
+    # value means may depend on the whole file (peers.csv: growth in percent or as fractions).
+    records: list[dict] = []
+    percent_headers: set[str] = set()
     for chunk in chunks:
         rejects += [(n, None, r) for n, r in chunk.bad_lines]
-        for record in chunk.frame.to_pylist():
-            line = int(record.pop("line_number"))
-            raw_row = raw_row_json(record)
-            try:
-                row = model.model_validate(record).model_dump()
-            except ValidationError as err:
-                reason = "; ".join(
-                    f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in err.errors())
-                rejects.append((line, raw_row, reason))
-                continue
-            identity = tuple(row[k] for k in key)
-            if identity in seen:
-                rejects.append((line, raw_row, (f"duplicate {', '.join(key)} {identity} "
-                                                f"(first at line {seen[identity]})")))
-                continue
-            seen[identity] = line
-            valid.append(row)
-            lines.append(line)
+        records += chunk.frame.to_pylist()
+        percent_headers |= chunk.percent_columns
+    context = model.file_context(records, percent_headers)
+    for record in records:
+        line = int(record.pop("line_number"))
+        raw_row = raw_row_json(record)
+        try:
+            row = model.model_validate(record, context=context).model_dump()
+        except ValidationError as err:
+            reason = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in err.errors())
+            rejects.append((line, raw_row, reason))
+            continue
+        identity = tuple(row[k] for k in key)
+        if identity in seen:
+            rejects.append((line, raw_row, (f"duplicate {', '.join(key)} {identity} "
+                                            f"(first at line {seen[identity]})")))
+            continue
+        seen[identity] = line
+        valid.append(row)
+        lines.append(line)
     read_seconds = time.perf_counter() - started
 
     table = f"core.{source}"
@@ -63,8 +70,10 @@ def load_reference(
     if scope is None:
         conn.execute(f"delete from {table}")
     else:
-        conn.execute(f"delete from {table} where {scope} = any(%s)",
-                     [sorted({row[scope] for row in valid})])
+        held = sorted({tuple(row[c] for c in scope) for row in valid})
+        arrays = ", ".join(["%s::text[]"] * len(scope))
+        conn.execute(f"delete from {table} where ({', '.join(scope)}) in"
+                     f" (select * from unnest({arrays}))", [list(c) for c in zip(*held)])
     frame = pd.DataFrame(valid).assign(load_id=load_id)
     copy_rows(conn, table, list(frame.columns), csv_text(frame), lines=lines)
     return len(valid), len(rejects), read_seconds, None

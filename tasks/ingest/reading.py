@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.published_peers import HEADER_ALIASES
 from schemas.sources import FACT_MODELS, REFERENCE_MODELS, contract_columns
 from tasks.ingest.landing import LinkRefused, SourceFile, file_stat, open_landed
 
@@ -37,6 +38,7 @@ class Chunk:
 
     frame: pa.Table                                    # contract columns (text) + line_number
     bad_lines: list[tuple[int | None, str]] = field(default_factory=list)
+    percent_columns: frozenset[str] = frozenset()      # their header says "%" or "percent"
 
 
 # --- headers -----------------------------------------------------------------------------
@@ -44,6 +46,26 @@ class Chunk:
 def normalise_header(name: object) -> str:
     """Header names match case-insensitively after trimming; spaces and dashes read as `_`."""
     return re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip().casefold())
+
+
+# A unit in a header: "Growth (%)", "Growth, per cent", "Growth percentage".
+_PERCENT = re.compile(r"%|\bper\s*cent(?:age)?\b|\bpercent(?:age)?\b|\bpct\b")
+
+
+def header_words(name: object) -> str:
+    """A header as its words alone, for the contract's built-in aliases: case, punctuation and
+    a percent unit aside, "Cost-weighted activity growth (%)" is cost_weighted_activity_growth."""
+    text = _PERCENT.sub(" ", str(name if name is not None else "").casefold())
+    return "_".join(re.findall(r"[^\W_]+", text))
+
+
+def says_percent(name: object) -> bool:
+    return bool(_PERCENT.search(str(name if name is not None else "").casefold()))
+
+
+def percent_columns(headers: list[object], positions: dict[int, str]) -> frozenset[str]:
+    """The contract columns whose header says its values are percentages."""
+    return frozenset(name for position, name in positions.items() if says_percent(headers[position]))
 
 
 def contract_for(source: str) -> tuple[list[str], list[str]]:
@@ -59,17 +81,23 @@ def map_headers(
 ) -> dict[int, str]:
     """Position -> contract column for the headers that belong to the contract.
 
-    Rejects the input when a required column is missing or a contract column repeats.
+    A header is matched by the trust's header_map first, then as a contract name, then by the
+    contract's own aliases (schemas/published_peers.py). Rejects the input when a required
+    column is missing or a contract column repeats.
     """
     if not any(str(h or "").strip() for h in headers):
         raise FileRejected(f"{origin}: has no header row (the file is empty)")
     aliases = {normalise_header(k): v for k, v in (header_map or {}).items()}
+    built_in = {header_words(k): v for k, v in HEADER_ALIASES.get(source, {}).items()}
     required, optional = contract_for(source)
     wanted = set(required) | set(optional)
     positions: dict[int, str] = {}
     for position, header in enumerate(headers):
         name = normalise_header(header)
-        name = aliases.get(name, name)
+        if name in aliases:
+            name = aliases[name]
+        elif name not in wanted:
+            name = built_in.get(header_words(header), name)
         if name in wanted:
             if name in positions.values():
                 raise FileRejected(f"{origin}: column {name!r} appears more than once")
@@ -78,6 +106,8 @@ def map_headers(
     if "period" in required and "period" not in present and {
         "financial_year", "financial_period"} <= present:
         present.add("period")
+    if source in REFERENCE_MODELS:
+        required = required + REFERENCE_MODELS[source][0].layout_columns(present)
     missing = [c for c in required if c not in present]
     if missing:
         # Only contract names are shown: a file without a header row would otherwise put its
