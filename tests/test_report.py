@@ -3,10 +3,10 @@ reader's tools would see them, figure by figure against the mart."""
 
 from __future__ import annotations
 
+import csv
 import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -20,6 +20,8 @@ from synthetic import ORGS, load_all, load_synthetic, write_synthetic
 from schemas.settings import Settings
 from tasks import db
 from tasks.calculate.run import calculate_month
+from tasks.ingest.extract import discover
+from tasks.ingest.load import load_file
 from tasks.months import is_quarter_end
 from tasks.quality.checks import run_checks
 from tasks.report import task as report_task
@@ -434,19 +436,22 @@ def test_tables_trend_and_packs_show_both_lenses(closed):
 def test_a_trust_without_last_years_months_says_so_and_the_published_figure_sits_beside_ours(
         engine, settings, tmp_path):
     # RXB's activity of May 2023 never arrived: its year to date has nothing to compare with.
-    write_synthetic(tmp_path / "landing", drop=(("RXB", "activity", "2023-05"),))
-    load_all(engine, settings, tmp_path / "landing")
-    published = {"activity_growth": Decimal("0.051"), "resource_growth": Decimal("0.032")}
-    published["ip_cost"] = (1 + published["activity_growth"]) / (1 + published["resource_growth"]) - 1
-    with engine.begin() as conn:
-        # NHS England's file as published: undated, on the prior-year basis, RXA among its rows.
-        conn.execute(sa.text(
-            "insert into core.peers (org_code, org_name, period, time_window, ip_cost, load_id,"
-            " basis, activity_growth, resource_growth)"
-            " select 'RXA', 'Trust A NHS Foundation Trust', null, 'ytd', :ip, min(load_id), 'prior_year',"
-            " :a, :r from ops.load_log"),
-            {"ip": published["ip_cost"], "a": published["activity_growth"],
-             "r": published["resource_growth"]})
+    landing = tmp_path / "landing"
+    write_synthetic(landing, drop=(("RXB", "activity", "2023-05"),))
+    load_all(engine, settings, landing)
+    # NHS England's productivity file as published, RXA among its trusts, in place of peers.csv.
+    with open(landing / "reference" / "peers.csv", "w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([
+            ["Organisation code", "Organisation name", "Cost weighted activity growth",
+             "Real terms resource growth", "Productivity growth estimate"],
+            ["RXA", "Trust A NHS Foundation Trust", "5.1%", "3.2%", "1.8%"],
+            ["R2X", "Trust X", "4.0%", "1.0%", "3.0%"], ["R3Y", "Trust Y", "0.5%", "2.5%", "-2.0%"]])
+    [peers] = [f for f in discover(landing) if f.source == "peers"]
+    assert load_file(engine, settings, peers).status == "loaded"
+    with engine.connect() as conn:
+        published = conn.execute(sa.text(
+            "select activity_growth, resource_growth, ip_cost from core.peers"
+            " where org_code = 'RXA' and basis = 'prior_year'")).mappings().one()
     calculate_month(engine, settings, QUARTER_END)
     out = tmp_path / "out"
     write_reports(engine, settings, QUARTER_END, out, None, None)
@@ -480,10 +485,19 @@ def test_a_trust_without_last_years_months_says_so_and_the_published_figure_sits
             ("Productivity growth estimate", "ip_cost", ours["ip_cost"])):
         col = columns[("", header)] - 1
         assert lines["NHS England, as published"][col] == float(published[key])
+        assert published[key] is not None
         assert lines["Difference (ours less published)"][col] == pytest.approx(
             float(our_value) - float(published[key]), abs=1e-15)
     assert lines["NHS England, as published"][columns[("", "Organisation name")] - 1] == \
         "Trust A NHS Foundation Trust"
+    # Ranked among the published trusts (its own published figure is not a peer of it).
+    rank = ranks(engine, QUARTER_END, "prior_year")
+    assert named(wb, "NHSE_Rank_YTD").value == named(wb, "Rank_YTD_PriorYear").value == \
+        rank[("RXA", "ytd")]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "select peer_count from mart.peer_rank where period = :m and basis = 'prior_year'"
+            " and time_window = 'ytd' and org_code = 'RXA'"), {"m": QUARTER_END}).scalar() == 3
 
 
 def test_the_email_fingerprint_changes_with_last_years_figures(engine, settings, tmp_path):

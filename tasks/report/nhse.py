@@ -50,10 +50,10 @@ def nhse_sheet(book: Book, data: OrgData) -> None:
         row = difference_line(book, ws, row, ours, published)
     else:
         book.text(ws, row, 1, "NHS England, as published", **LINE)
-        book.paragraph(ws, row, "Not loaded: load NHS England's file as peers on the prior-year "
-                       "basis (peers.csv, basis prior_year) to set its figure for this trust "
-                       "beside ours.", last, first_col=2, italic=True, font_size=9,
-                       font_color=NHS_DARK_GREY, **LINE)
+        book.paragraph(ws, row, "Not loaded: put NHS England's productivity file, as "
+                       "published, in the landing folder as reference/peers.csv to set its "
+                       "figure for this trust beside ours.", last, first_col=2, italic=True,
+                       font_size=9, font_color=NHS_DARK_GREY, **LINE)
         row += 1
     book.target_cells(ws, first, first + (1 if published else 0), FIRST_GROWTH_COL + 2,
                       data.year_on_year_target)
