@@ -3,6 +3,7 @@ reader's tools would see them, figure by figure against the mart."""
 
 from __future__ import annotations
 
+import csv
 import re
 import uuid
 from dataclasses import dataclass
@@ -14,15 +15,18 @@ import pytest
 import sqlalchemy as sa
 from openpyxl.utils import range_boundaries
 from sqlalchemy.engine import Engine, make_url
-from synthetic import ORGS, load_synthetic
+from synthetic import ORGS, load_all, load_synthetic, write_synthetic
 
 from schemas.settings import Settings
 from tasks import db
 from tasks.calculate.run import calculate_month
+from tasks.ingest.extract import discover
+from tasks.ingest.load import load_file
 from tasks.months import is_quarter_end
 from tasks.quality.checks import run_checks
 from tasks.report import task as report_task
-from tasks.report.email import executive_email
+from tasks.report.email import executive_email, executive_email_of
+from tasks.report.model import figures_sha256, load_org
 from tasks.report.paths import slug
 from tasks.report.style import RAG_RED_BELOW, Book, rag
 from tasks.report.workbooks import write_executive_report, write_pack, write_reports
@@ -287,14 +291,226 @@ def test_quarter_ends_slugs_and_rag_thresholds():
         "Green", "Green", "Amber", "Amber", "Red", "n/a"]
 
 
-def test_numbers_are_written_to_within_1e_9(tmp_path):
-    """xlsxwriter writes 16 significant digits: every figure within 1e-9 relative."""
-    values = [0.1 + 0.2, 1 / 3, 0.2325228278063933, -1425564.8136405218, 2.0, 1e-20, 123456789.123]
+def test_numbers_are_written_as_the_very_double_they_hold(tmp_path):
+    """xlsxwriter writes 16 significant digits, one short of a double's 17: a figure must come
+    back as the same double, so the report carries the mart's figure exactly."""
+    values = [0.1 + 0.2, 1 / 3, 0.2325228278063933, -1425564.8136405218, 2.0, 1e-20, 123456789.123,
+              0.09991879298500993, -0.011014409103938947, 1e16, -0.0]
     book = Book(tmp_path / "exact.xlsx", footer="test")
     ws = book.sheet("Figures")
     for row, value in enumerate(values):
         book.number(ws, row, 0, value, "0.0%")
     book.close()
     back = openpyxl.load_workbook(tmp_path / "exact.xlsx")["Figures"]
-    assert [back.cell(row + 1, 1).value for row in range(len(values))] == pytest.approx(
-        values, rel=1e-9)
+    read = [back.cell(row + 1, 1).value for row in range(len(values))]
+    assert read == values and all(type(v) is float for v in read)
+
+
+# --- two lenses: against the base year and against last year ------------------------------
+
+def lens_columns(ws, header_row: int) -> dict[tuple[str, str], int]:
+    """(lens named in the band above, header) -> column, for a table with a band of lenses."""
+    lens_of = {}
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row == header_row - 1:
+            for col in range(merged.min_col, merged.max_col + 1):
+                lens_of[col] = ws.cell(header_row - 1, merged.min_col).value
+    for cell in ws[header_row - 1]:
+        if cell.value and cell.column not in lens_of:
+            lens_of[cell.column] = cell.value
+    return {(lens_of.get(c.column, ""), c.value): c.column for c in ws[header_row] if c.value}
+
+
+def header_row_of(ws, first_header: str) -> int:
+    (row,) = [c.row for c in ws["B"] if c.value == first_header][:1]
+    return row
+
+
+def test_summary_carries_the_year_on_year_figures_exactly_as_the_mart_has_them(closed):
+    engine, settings = closed.engine, closed.settings
+    prior, rank = mart(engine, QUARTER_END, "prior_year"), ranks(engine, QUARTER_END, "prior_year")
+    target = settings.year_on_year_target
+    for org in ORGS:
+        wb = openpyxl.load_workbook(settings.reports_dir / QUARTER_END /
+                                    f"executive_report_{org}_{QUARTER_END}.xlsx")
+        trust = {w: prior[(org, w, "trust", org)] for w in ("month", "quarter", "ytd")}
+        assert trust["ytd"]["ip_cost"] is not None, "last year's months are loaded"
+        for name, window, column in (
+                ("IPc_YTD_PriorYear", "ytd", "ip_cost"), ("IPc_Quarter_PriorYear", "quarter", "ip_cost"),
+                ("IPc_Month_PriorYear", "month", "ip_cost"), ("IPw_YTD_PriorYear", "ytd", "ip_wte"),
+                ("CostOpportunity_YTD_PriorYear", "ytd", "cost_opportunity"),
+                ("ProductivityGrowth_YTD_PriorYear", "ytd", "ip_cost"),
+                ("NHSE_ProductivityGrowth_YTD", "ytd", "ip_cost")):
+            cell = named(wb, name)
+            assert type(cell.value) is float and cell.value == float(trust[window][column]), (
+                org, name, cell.value)
+        # NHS England's growth rates: the indices less one, as the mart holds them.
+        for name, column in (("ActivityGrowth_YTD_PriorYear", "activity_index"),
+                             ("ResourceGrowth_YTD_PriorYear", "cost_index"),
+                             ("NHSE_ActivityGrowth_YTD", "activity_index"),
+                             ("NHSE_ResourceGrowth_YTD", "cost_index")):
+            cell = named(wb, name)
+            assert cell.value == float(trust["ytd"][column] - 1), (org, name)
+            assert "%" in cell.number_format
+        assert named(wb, "IPc_YTD_PriorYear").number_format.startswith("+0.0%")
+        assert named(wb, "YearOnYearTarget").value == target
+        verdict = "Met" if trust["ytd"]["ip_cost"] >= target else "Not met"
+        ip_row = named(wb, "ProductivityGrowth_YTD_PriorYear").row
+        assert verdict in [c.value for c in wb["Summary"][ip_row]]
+        assert named(wb, "Rank_YTD_PriorYear").value == rank[(org, "ytd")]
+        assert named(wb, "NHSE_Rank_YTD").value == rank[(org, "ytd")]
+        # The base year's figures stay where they were named.
+        base = mart(engine, QUARTER_END)[(org, "ytd", "trust", org)]
+        assert named(wb, "IPc_YTD").value == float(base["ip_cost"])
+
+
+def test_nhs_england_sheet_lays_out_the_trusts_year_to_date(closed):
+    settings = closed.settings
+    prior = mart(closed.engine, QUARTER_END, "prior_year")
+    wb = openpyxl.load_workbook(settings.reports_dir / QUARTER_END /
+                                f"executive_report_RXA_{QUARTER_END}.xlsx")
+    ws = wb["As NHS England measures it"]
+    columns = lens_columns(ws, header_row_of(ws, "Source"))
+    (line,) = [r for r in ws.iter_rows(values_only=True) if r[1] == "Ours (prodpack)"]
+    trust = prior[("RXA", "ytd", "trust", "RXA")]
+    assert line[columns[("", "Organisation code")] - 1] == "RXA"
+    assert line[columns[("", "Financial year")] - 1] == "2024/25"
+    assert line[columns[("", "Period")] - 1] == "Month 3 YTD"
+    assert line[columns[("", "Months")] - 1] == "April to June 2024"
+    assert line[columns[("", "Productivity growth estimate")] - 1] == float(trust["ip_cost"])
+    assert line[columns[("", "Cost-weighted activity growth")] - 1] == float(
+        trust["activity_index"] - 1)
+    assert line[columns[("", "Real-terms resource growth")] - 1] == float(trust["cost_index"] - 1)
+    text = " ".join(str(c) for r in ws.iter_rows(values_only=True) for c in r if c)
+    assert "Not loaded" in text and "unit costs" in text and "deflators" in text
+
+
+def test_tables_trend_and_packs_show_both_lenses(closed):
+    engine, settings = closed.engine, closed.settings
+    folder = settings.reports_dir / QUARTER_END
+    prior = mart(engine, QUARTER_END, "prior_year")
+    last_year = "Against last year"
+    wb = openpyxl.load_workbook(folder / f"executive_report_RXA_{QUARTER_END}.xlsx")
+    ws = wb["Clinical groups"]
+    columns = lens_columns(ws, header_row_of(ws, "Clinical group / directorate"))
+    checked = 0
+    for r in ws.iter_rows(values_only=True):
+        level = "clinical_group" if ("RXA", "ytd", "clinical_group", r[1]) in prior else "directorate"
+        figures = prior.get(("RXA", "ytd", level, r[1]))
+        if figures is None or r[1] == "Corporate":
+            continue
+        for header, window in (("IPc, YTD", "ytd"), ("IPc, month", "month")):
+            expected = prior[("RXA", window, level, r[1])]["ip_cost"]
+            assert r[columns[(last_year, header)] - 1] == float(expected), (r[1], header)
+            checked += 1
+    assert checked >= 8
+
+    trend = wb["Trend"]
+    columns = lens_columns(trend, header_row_of(trend, "Month"))
+    months = {m: mart(engine, m, "prior_year") for m in ("2024-04", "2024-05", QUARTER_END)}
+    rows = [r for r in trend.iter_rows(values_only=True) if hasattr(r[1], "month")]
+    assert len(rows) == 3
+    for r in rows:
+        expected = months[f"{r[1]:%Y-%m}"][("RXA", "month", "trust", "RXA")]["ip_cost"]
+        assert r[columns[(last_year + " (2023/24)", "IPc")] - 1] == float(expected)
+    assert {c.anchor._from.col for c in trend._charts} == {1, 6}      # both charts, side by side
+
+    for group in ("Medical", "Surgical"):
+        pack = openpyxl.load_workbook(folder / f"productivity_pack_RXA_{slug(group)}_{QUARTER_END}.xlsx")
+        assert named(pack, "IPc_YTD_PriorYear").value == float(
+            prior[("RXA", "ytd", "clinical_group", group)]["ip_cost"])
+        services = {n: r for (o, w, lvl, n), r in prior.items()
+                    if o == "RXA" and w == "ytd" and lvl == "service" and r["clinical_group"] == group}
+        assert services
+        for service, figures in services.items():
+            ws = pack[figures["directorate"][:31]]
+            columns = lens_columns(ws, header_row_of(ws, "Service"))
+            (line,) = [r for r in ws.iter_rows(values_only=True) if r[1] == service]
+            for header, window in (("IPc, YTD", "ytd"), ("IPc, quarter", "quarter")):
+                expected = prior[("RXA", window, "service", service)]["ip_cost"]
+                assert line[columns[(last_year, header)] - 1] == float(expected), (service, header)
+            base = mart(engine, QUARTER_END)[("RXA", "ytd", "service", service)]["ip_cost"]
+            assert line[columns[("Against 2019/20", "IPc, YTD")] - 1] == float(base)
+
+
+def test_a_trust_without_last_years_months_says_so_and_the_published_figure_sits_beside_ours(
+        engine, settings, tmp_path):
+    # RXB's activity of May 2023 never arrived: its year to date has nothing to compare with.
+    landing = tmp_path / "landing"
+    write_synthetic(landing, drop=(("RXB", "activity", "2023-05"),))
+    load_all(engine, settings, landing)
+    # NHS England's productivity file as published, RXA among its trusts, in place of peers.csv.
+    with open(landing / "reference" / "peers.csv", "w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([
+            ["Organisation code", "Organisation name", "Cost weighted activity growth",
+             "Real terms resource growth", "Productivity growth estimate"],
+            ["RXA", "Trust A NHS Foundation Trust", "5.1%", "3.2%", "1.8%"],
+            ["R2X", "Trust X", "4.0%", "1.0%", "3.0%"], ["R3Y", "Trust Y", "0.5%", "2.5%", "-2.0%"]])
+    [peers] = [f for f in discover(landing) if f.source == "peers"]
+    assert load_file(engine, settings, peers).status == "loaded"
+    with engine.connect() as conn:
+        published = conn.execute(sa.text(
+            "select activity_growth, resource_growth, ip_cost from core.peers"
+            " where org_code = 'RXA' and basis = 'prior_year'")).mappings().one()
+    calculate_month(engine, settings, QUARTER_END)
+    out = tmp_path / "out"
+    write_reports(engine, settings, QUARTER_END, out, None, None)
+
+    prior = mart(engine, QUARTER_END, "prior_year")
+    assert prior[("RXB", "ytd", "trust", "RXB")]["null_reason"] == "no prior-year data"
+    wb = openpyxl.load_workbook(out / QUARTER_END / f"executive_report_RXB_{QUARTER_END}.xlsx")
+    cell = named(wb, "IPc_YTD_PriorYear")
+    assert cell.value == "n/a"
+    assert "no prior-year data" in " ".join(str(c.value) for c in cell.parent[cell.row] if c.value)
+    for name in ("ProductivityGrowth_YTD_PriorYear", "ActivityGrowth_YTD_PriorYear",
+                 "NHSE_ProductivityGrowth_YTD", "NHSE_ResourceGrowth_YTD"):
+        cell = named(wb, name)
+        assert cell.value == "No prior-year data", (name, cell.value)
+        verdicts = [c.value for c in cell.parent[cell.row] if c.value in ("Met", "Not met", "Not known")]
+        assert verdicts in ([], ["Not known"]), (name, verdicts)
+    # The month still has last year's month to compare with.
+    assert named(wb, "IPc_Month_PriorYear").value == float(
+        prior[("RXB", "month", "trust", "RXB")]["ip_cost"])
+    _, text, html = executive_email(engine, settings, "RXB", QUARTER_END)
+    assert "no prior-year data" in text and "no prior-year data" in html
+
+    wb = openpyxl.load_workbook(out / QUARTER_END / f"executive_report_RXA_{QUARTER_END}.xlsx")
+    ws = wb["As NHS England measures it"]
+    columns = lens_columns(ws, header_row_of(ws, "Source"))
+    lines = {r[1]: r for r in ws.iter_rows(values_only=True) if r[1]}
+    ours = prior[("RXA", "ytd", "trust", "RXA")]
+    for header, key, our_value in (
+            ("Cost-weighted activity growth", "activity_growth", ours["activity_index"] - 1),
+            ("Real-terms resource growth", "resource_growth", ours["cost_index"] - 1),
+            ("Productivity growth estimate", "ip_cost", ours["ip_cost"])):
+        col = columns[("", header)] - 1
+        assert lines["NHS England, as published"][col] == float(published[key])
+        assert published[key] is not None
+        assert lines["Difference (ours less published)"][col] == pytest.approx(
+            float(our_value) - float(published[key]), abs=1e-15)
+    assert lines["NHS England, as published"][columns[("", "Organisation name")] - 1] == \
+        "Trust A NHS Foundation Trust"
+    # Ranked among the published trusts (its own published figure is not a peer of it).
+    rank = ranks(engine, QUARTER_END, "prior_year")
+    assert named(wb, "NHSE_Rank_YTD").value == named(wb, "Rank_YTD_PriorYear").value == \
+        rank[("RXA", "ytd")]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "select peer_count from mart.peer_rank where period = :m and basis = 'prior_year'"
+            " and time_window = 'ytd' and org_code = 'RXA'"), {"m": QUARTER_END}).scalar() == 3
+
+
+def test_the_email_fingerprint_changes_with_last_years_figures(engine, settings, tmp_path):
+    load_synthetic(engine, settings, tmp_path)
+    calculate_month(engine, settings, QUARTER_END)
+    before = figures_sha256(load_org(engine, settings, "RXA", QUARTER_END))
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "update mart.implied_productivity set ip_cost = ip_cost + 0.001 where org_code = 'RXA'"
+            " and period = :m and basis = 'prior_year' and level = 'trust' and time_window = 'ytd'"),
+            {"m": QUARTER_END})
+    data = load_org(engine, settings, "RXA", QUARTER_END)
+    assert figures_sha256(data) != before
+    _, text, _ = executive_email_of(data)
+    assert figures_sha256(load_org(engine, settings, "RXA", QUARTER_END)) == figures_sha256(data)
+    assert f"{data.trust('ytd', 'prior_year')['ip_cost']:+.1%}" in text

@@ -1,5 +1,6 @@
-"""The index charts of the reports: activity, cost and workforce month by month, sized to
-whole columns so each ends inside its sheet's print area."""
+"""The charts of the reports: activity, cost and workforce indices month by month, and
+implied productivity on both lenses against the national target, sized to whole columns so
+each ends inside its sheet's print area."""
 
 from __future__ import annotations
 
@@ -68,12 +69,17 @@ def index_chart(book: Book, ws: Worksheet, title: str, trend: list[dict], data_f
                        "border": {"color": SERIES_COLOURS[key]},
                        "fill": {"color": SERIES_COLOURS[key]}},
         })
-    chart.set_title({"name": chart_text(title), "name_font": {"name": FONT, "size": 11, "bold": True,
-                                                  "color": NHS_DARK_BLUE}})
     chart.set_y_axis({"name": "Index, same month of base year = 1.00", "num_format": "0.00",
                       "crossing": 1, "name_font": {"name": FONT, "size": 9, "bold": False},
                       "num_font": {"name": FONT, "size": 9},
                       "major_gridlines": {"visible": True, "line": {"color": NHS_PALE_GREY}}})
+    return _framed(chart, title, columns, rows)
+
+
+def _framed(chart, title: str, columns: list[float], rows: int):
+    """The house title, month axis, legend and border, sized to whole columns and rows."""
+    chart.set_title({"name": chart_text(title), "name_font": {"name": FONT, "size": 11, "bold": True,
+                                                  "color": NHS_DARK_BLUE}})
     chart.set_x_axis({"date_axis": True, "base_unit": "months", "major_unit": 1,
                       "major_unit_type": "months", "label_position": "low", "num_format": "mmm yy",
                       "num_font": {"name": FONT, "size": 9},
@@ -83,3 +89,33 @@ def index_chart(book: Book, ws: Worksheet, title: str, trend: list[dict], data_f
     chart.set_size({"width": sum(column_px(w) for w in columns) - _CHART_INSET_PX,
                     "height": rows * ROW_PX - _CHART_INSET_PX})
     return chart
+
+
+def percent_chart(book: Book, ws: Worksheet, title: str, data_first_row: int,
+                  data_last_row: int, month_col: int,
+                  series: list[tuple[str, int, str, bool, bool]], columns: list[float],
+                  rows: int):
+    """Percentages month by month, one line per (name, column, colour, complete, dashed)
+    series; a series without a figure in every month is left out (Excel would draw its
+    'n/a' as a zero) and the title says so. None where nothing is left to draw."""
+    plotted = [s for s in series if s[3]]
+    if not plotted:
+        return None
+    left_out = [s[0] for s in series if not s[3]]
+    if left_out:
+        title += f" — {' and '.join(left_out)} n/a in some month"
+    chart = book.workbook.add_chart({"type": "line"})
+    for name, col, colour, _, dashed in plotted:
+        line = {"color": colour, "width": 1.5 if dashed else 2.25}
+        chart.add_series({
+            "name": chart_text(name),
+            "categories": [ws.name, data_first_row, month_col, data_last_row, month_col],
+            "values": [ws.name, data_first_row, col, data_last_row, col],
+            "line": {**line, "dash_type": "dash"} if dashed else line,
+            "marker": {"type": "none"} if dashed else {
+                "type": "circle", "size": 6, "border": {"color": colour},
+                "fill": {"color": colour}},
+        })
+    chart.set_y_axis({"num_format": "+0%;-0%;0%", "num_font": {"name": FONT, "size": 9},
+                      "major_gridlines": {"visible": True, "line": {"color": NHS_PALE_GREY}}})
+    return _framed(chart, title, columns, rows)

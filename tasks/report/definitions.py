@@ -1,15 +1,39 @@
 """What the figures mean, in plain English: the Definitions sheet of every report, and the
-efficiency indicators' definition the packs add."""
+efficiency indicators' definition the packs add. 'the base year' and 'the national target'
+are put in words for the report's own base year and target when written."""
 
 from __future__ import annotations
 
 from tasks.report.style import RAG_GREEN_FROM, RAG_RED_BELOW
 
 DEFINITIONS = [
+    ("Two lenses: against the base year and against last year",
+     ("Every figure is shown twice. Against the base year: the same months of the base year, "
+     "the measure boards track for the return to pre-pandemic productivity. Against last "
+     "year: the same months of last year, the measure NHS England uses in its monthly "
+     "productivity growth estimates, which help place trusts in the NHS Oversight Framework "
+     "and are read against the national target. Both lenses value activity at the base "
+     "year's unit costs and take each year's own pay and price inflation out of its spending, "
+     "so each compares like with like.")),
     ("Implied productivity (cost), IPc",
      ("How much faster the hospital's output has grown than its real-terms spending, compared "
-     "with the same months of the base year. +5% means 5% more patient care for each pound "
-     "(at base-year prices) than in the base year; -5% means 5% less.")),
+     "with the same months of the base year (or, on the second lens, of last year). +5% means "
+     "5% more patient care for each pound (at base-year prices) than then; -5% means 5% less.")),
+    ("Year-on-year productivity growth",
+     ("Implied productivity (cost) year to date against the same months of last year: NHS "
+     "England's productivity growth estimate, as the sheet 'As NHS England measures it' lays "
+     "it out. It equals (1 + cost-weighted activity growth) ÷ (1 + real-terms resource "
+     "growth) − 1. Read against the national target: Met at or above it, Not met below.")),
+    ("Cost-weighted activity growth",
+     ("The activity growth index less one: +3.0% means 3% more cost-weighted activity than in "
+     "the same months of the comparison year.")),
+    ("Real-terms resource growth",
+     ("The real-terms cost growth index less one: the growth of pay and non-pay spending with "
+     "each year's pay and price inflation taken out.")),
+    ("No prior-year data",
+     ("A figure against last year needs every month it compares with loaded for the ledger, "
+     "ESR and activity. Until they are, it is not calculated, and the report says so in words "
+     "rather than showing a number.")),
     ("Implied productivity (workforce), IPw",
      "The same comparison against staff in post (whole-time equivalents) instead of spending."),
     ("Cost-weighted activity",
@@ -35,14 +59,17 @@ DEFINITIONS = [
     ("Month, quarter to date, year to date",
      ("The report month; the months of its financial quarter so far; the months of the "
      "financial year so far (April onwards). Each is compared with the same months of the "
-     "base year.")),
+     "base year and of last year.")),
     ("Rank among peers",
-     ("Trusts ranked on implied productivity (cost) for the same window, where several trusts "
-     "are loaded or published peer figures are supplied. 1st is the most productive; ties "
+     ("Trusts ranked on implied productivity (cost) for the same window and lens, where "
+     "several trusts are loaded or published peer figures are supplied (against last year, "
+     "NHS England's published file can be loaded as peers). 1st is the most productive; ties "
      "share the better rank.")),
     ("RAG",
-     (f"Green: implied productivity (cost) at or above {RAG_GREEN_FROM:.0%}. Amber: from "
-     f"{RAG_RED_BELOW:.0%} up to {RAG_GREEN_FROM:.0%}. Red: below {RAG_RED_BELOW:.0%}.")),
+     (f"Green: implied productivity (cost) against the base year at or above "
+     f"{RAG_GREEN_FROM:.0%}. Amber: from {RAG_RED_BELOW:.0%} up to {RAG_GREEN_FROM:.0%}. Red: "
+     f"below {RAG_RED_BELOW:.0%}. Against last year the colours read the national target: "
+     "Green at or above it, Red below.")),
     ("n/a",
      ("A figure that cannot be calculated, with the reason beside it. Support and corporate "
      "services deliver no patient activity, so they have no implied productivity; their cost "

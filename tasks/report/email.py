@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 from schemas.settings import Settings
 from tasks import db
 from tasks.notify import NotificationError, send_email
-from tasks.report.headline import headline
-from tasks.report.model import OrgData, load_org
+from tasks.report.headline import headline, year_on_year_words
+from tasks.report.model import PRIOR, OrgData, load_org
 from tasks.report.paths import executive_report_path
 from tasks.report.style import pounds_words, signed_percent
 
@@ -55,9 +55,13 @@ def executive_email_of(data: OrgData) -> tuple[str, str, str]:
          signed_percent(h["ytd_ip_cost"])),
         ("Implied productivity (workforce)", signed_percent(h["month_ip_wte"]),
          signed_percent(h["ytd_ip_wte"])),
-        ("Rank among peers (cost)", (data.ranks.get("month") or {}).get("rank_label") or "n/a",
+        ("Rank among peers (cost)", (data.rank("month") or {}).get("rank_label") or "n/a",
          h["ytd_rank"] or "n/a"),
+        ("Productivity growth on last year (NHS England's measure)",
+         signed_percent(data.trust("month", PRIOR).get("ip_cost")),
+         signed_percent(h["ytd_ip_cost_prior_year"])),
     ]
+    year_on_year = year_on_year_words(data, data.trust("ytd", PRIOR))
     opportunity = _opportunity_words(h["ytd_cost_opportunity"], h["ytd_wte_opportunity"])
     adverse = [f"{s['node']} ({signed_percent(s['ip_cost'])}, "
                f"{pounds_words(s['cost_opportunity'])} above baseline need)"
@@ -67,8 +71,10 @@ def executive_email_of(data: OrgData) -> tuple[str, str, str]:
           "it touches." if h["dq_notes"] else "No data-quality warnings this month.")
 
     text = "\n".join(
-        [f"{name}: implied productivity, {data.month_label}, against {data.base_year}", ""]
+        [(f"{name}: implied productivity, {data.month_label}, against {data.base_year} and "
+         "against last year"), ""]
         + [f"{label}: month {m}, year to date ({ytd_span}) {y}" for label, m, y in figures]
+        + [f"Year on year: {year_on_year}"]
         + [f"Cost opportunity, year to date: {opportunity}."]
         + ([f"Largest adverse services: {'; '.join(adverse)}."] if adverse else [])
         + [dq, "", f"The full report is attached: {attachment}"])
@@ -85,10 +91,11 @@ def executive_email_of(data: OrgData) -> tuple[str, str, str]:
         f"<h2 style='color:#005EB8;margin:0 0 4px'>Implied productivity &mdash; "
         f"{html.escape(data.month_label)}</h2>"
         f"<p style='margin:0 0 12px;color:#425563'>{html.escape(name)}, against the same months "
-        f"of {html.escape(data.base_year)}</p>"
+        f"of {html.escape(data.base_year)} (and of last year where named)</p>"
         "<table style='border-collapse:collapse'>"
         f"<tr><th style='{head}'></th><th style='{head}'>{html.escape(data.month_label)}</th>"
         f"<th style='{head}'>Year to date ({html.escape(ytd_span)})</th></tr>{rows}</table>"
+        f"<p><b>Year on year:</b> {html.escape(year_on_year)}</p>"
         f"<p>Cost opportunity, year to date: {html.escape(opportunity)}.</p>"
         + (("<p>Largest adverse services:</p><ul>"
             + "".join(f"<li>{html.escape(a)}</li>" for a in adverse) + "</ul>") if adverse else "")

@@ -1,14 +1,17 @@
-"""The monthly executive report of one trust: a one-page summary, the indices month by month,
-clinical groups and directorates with RAG, the largest adverse and favourable services,
-data-quality notes and definitions."""
+"""The monthly executive report of one trust: a one-page summary of both lenses (against the
+base year and against last year, NHS England's measure), the indices month by month, clinical
+groups and directorates, the largest adverse and favourable services, the year to date as
+NHS England measures it, data-quality notes and definitions."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.months import month_date
-from tasks.report.charts import index_chart
-from tasks.report.model import OrgData
+from tasks.report import lenses
+from tasks.report.headline import year_on_year_words
+from tasks.report.lenses import lens_colours, lens_spans, verdict
+from tasks.report.model import BASE, PRIOR, OrgData
+from tasks.report.nhse import nhse_sheet
 from tasks.report.sheets import (
     definitions_sheet,
     movement,
@@ -18,7 +21,6 @@ from tasks.report.sheets import (
 )
 from tasks.report.style import (
     INDEX,
-    MONTH,
     NHS_DARK_GREY,
     NHS_PALE_GREY,
     PERCENT_CHANGE,
@@ -30,6 +32,7 @@ from tasks.report.style import (
     rag,
     signed_percent,
 )
+from tasks.report.trend import trend_sheet
 
 SERVICES_SHOWN = 5
 
@@ -40,6 +43,7 @@ def write(data: OrgData, path: Path) -> Path:
     trend_sheet(book, data)
     clinical_groups_sheet(book, data)
     services_sheet(book, data)
+    nhse_sheet(book, data)
     data_quality_sheet(book, data)
     definitions_sheet(book, data)
     return book.close()
@@ -49,57 +53,26 @@ def write(data: OrgData, path: Path) -> Path:
 
 def summary_sheet(book: Book, data: OrgData) -> None:
     ws = book.sheet("Summary", one_page=True)
-    widths = {1: 44, 2: 15, 3: 17, 4: 10, 5: 62}
-    book.columns(ws, widths)
-    last = max(widths)
+    book.columns(ws, lenses.WIDTHS)
+    last = lenses.NOTES_COL
     row = book.title(
-        ws, f"Implied productivity — {data.month_label}, year to date against {data.base_year}",
+        ws, f"Implied productivity — {data.month_label}, against {data.base_year} and against "
+            "last year",
         f"{trust_title(data)} · financial year {data.financial_year}, month {data.fin_month} · "
-        f"every figure against the same months of {data.base_year}", last)
+        f"every figure against the same months of {data.base_year} and of {data.last_year}",
+        last)
 
-    month, ytd = data.trust("month"), data.trust("ytd")
+    ytd = data.trust("ytd")
     row = book.section(ws, row, "Headline figures", last)
-    header_row = row
-    row = book.header(ws, row, 1, ["Measure", data.month_label,
-                                   f"Year to date\n{data.span_label('ytd')}", "RAG (year to date)",
-                                   "Notes"])
-    lines = [
-        ("Implied productivity, cost (IPc)", "ip_cost", PERCENT_CHANGE, "IPc",
-         data.notes_text(ytd) if ytd else ""),
-        ("Implied productivity, workforce (IPw)", "ip_wte", PERCENT_CHANGE, "IPw", ""),
-        ("Activity growth index (cost-weighted)", "activity_index", INDEX, "ActivityIndex", ""),
-        ("Real-terms cost growth index", "cost_index", INDEX, "CostIndex", ""),
-        ("Workforce (WTE) growth index", "wte_index", INDEX, "WTEIndex", ""),
-        (f"Cost opportunity, £ at {data.base_year} prices", "cost_opportunity", POUNDS,
-         "CostOpportunity", ("Positive: spending above what base-year productivity would need "
-                            "for the activity delivered")),
-        ("Cost opportunity, £ at today's prices", "cost_opportunity_current_prices", POUNDS,
-         "CostOpportunityTodaysPrices", ""),
-        ("WTE opportunity", "wte_opportunity", WTE, "WTEOpportunity",
-         "Positive: staff above what base-year productivity would need"),
-    ]
-    for label, column, num_format, name, note in lines:
-        note = with_reason(note, column, month, ytd)
-        emphasis = {"bold": True} if column in ("ip_cost", "ip_wte") else {}
-        book.text(ws, row, 1, label, **emphasis, bottom=1, bottom_color=NHS_PALE_GREY)
-        book.number(ws, row, 2, month.get(column), num_format, **emphasis,
-                    bottom=1, bottom_color=NHS_PALE_GREY)
-        book.number(ws, row, 3, ytd.get(column), num_format, **emphasis,
-                    bottom=1, bottom_color=NHS_PALE_GREY)
-        book.text(ws, row, 4, rag(ytd.get(column)) if column == "ip_cost" else None,
-                  align="center", bottom=1, bottom_color=NHS_PALE_GREY)
-        book.text(ws, row, 5, note, text_wrap=True, font_size=9, font_color=NHS_DARK_GREY,
-                  bottom=1, bottom_color=NHS_PALE_GREY)
-        book.define_name(f"{name}_Month", ws, row, 2)
-        book.define_name(f"{name}_YTD", ws, row, 3)
-        if column == "ip_cost":
-            book.rag_cells(ws, row, row, 2)
-            book.rag_cells(ws, row, row, 3)
-            book.rag_text_cells(ws, row, row, 4)
-        row += 1
-    row = rank_line(book, ws, data, row)
-    ws.freeze_panes(header_row + 1, 0)
-    row = book.rag_legend(ws, row, 1) + 1
+    band_row = row
+    row = lenses.lens_header(book, ws, data, row, "Measure")
+    header_row = row - 1
+    row = lenses.headline_table(book, ws, data, row, "trust", data.org_code,
+                                data.notes_text(ytd) if ytd else "")
+    row = lenses.rank_line(book, ws, data, row)
+    book.repeat_header(ws, header_row, band_row)
+    row = book.rag_legend(ws, row, 1, data.year_on_year_target) + 1
+    row = lenses.year_on_year_block(book, ws, data, row, last) + 1
 
     row = book.section(ws, row, "Key messages", last)
     for message in key_messages(data):
@@ -118,28 +91,6 @@ def summary_sheet(book: Book, data: OrgData) -> None:
                    font_size=9, font_color=NHS_DARK_GREY)
 
 
-def rank_line(book: Book, ws, data: OrgData, row: int) -> int:
-    """Rank on IPc among peers: a number (Rank_Month, Rank_YTD) read as '2nd of 3'."""
-    book.text(ws, row, 1, "Rank among peers on IPc", bold=True,
-              bottom=1, bottom_color=NHS_PALE_GREY)
-    for col, window in ((2, "month"), (3, "ytd")):
-        rank = data.ranks.get(window)
-        if rank:
-            ws.write_number(row, col, rank["rank"], book.rank_format(
-                rank["rank"], rank["peer_count"], bold=True, align="right",
-                bottom=1, bottom_color=NHS_PALE_GREY))
-        else:
-            book.number(ws, row, col, None, "0", bottom=1, bottom_color=NHS_PALE_GREY)
-        book.define_name(f"Rank_{'Month' if window == 'month' else 'YTD'}", ws, row, col)
-    peers = (data.ranks.get("ytd") or {}).get("peer_count")
-    book.text(ws, row, 4, None, bottom=1, bottom_color=NHS_PALE_GREY)
-    book.text(ws, row, 5, f"1st is the most productive, among {peers} trusts (loaded and "
-              "published peer figures)" if peers else "No peer figures for this month",
-              font_size=9, font_color=NHS_DARK_GREY, text_wrap=True,
-              bottom=1, bottom_color=NHS_PALE_GREY)
-    return row + 1
-
-
 def key_messages(data: OrgData) -> list[str]:
     """What the figures say, in the sentences a finance director would use."""
     ytd, month = data.trust("ytd"), data.trust("month")
@@ -150,13 +101,17 @@ def key_messages(data: OrgData) -> list[str]:
             f"In {span}, cost-weighted activity was {movement(ytd['activity_index'])} on the "
             f"same months of {base}, real-terms cost {movement(ytd.get('cost_index'))} and staff "
             f"in post {movement(ytd.get('wte_index'))}.")
-    rank = data.ranks.get("ytd")
+    rank = data.rank("ytd")
     messages.append(
         f"Implied productivity year to date is {signed_percent(ytd.get('ip_cost'))} on cost "
         f"({rag(ytd.get('ip_cost'))}) and {signed_percent(ytd.get('ip_wte'))} on workforce; "
         f"{data.month_label} alone {signed_percent(month.get('ip_cost'))} and "
         f"{signed_percent(month.get('ip_wte'))}."
         + (f" On cost the trust ranks {rank['rank_label']} among its peers." if rank else ""))
+    prior_rank = data.rank("ytd", PRIOR)
+    messages.append(year_on_year_words(data, data.trust("ytd", PRIOR))
+                    + (f" On that measure it ranks {prior_rank['rank_label']} among its peers."
+                       if prior_rank else ""))
     opportunity, wte = ytd.get("cost_opportunity"), ytd.get("wte_opportunity")
     if opportunity is not None:
         if opportunity > 0:
@@ -195,72 +150,35 @@ def extreme_services(data: OrgData) -> tuple[list[dict], list[dict]]:
             data.largest_services("favourable", SERVICES_SHOWN))
 
 
-# --- month by month --------------------------------------------------------------------
-
-def trend_sheet(book: Book, data: OrgData) -> None:
-    ws = book.sheet("Trend", one_page=True)
-    width = 18
-    book.columns(ws, dict.fromkeys(range(1, 7), width))
-    last = 6
-    row = book.title(ws, f"Activity, cost and workforce month by month — {data.financial_year}",
-                     f"{trust_title(data)} · each month against the same month of "
-                     f"{data.base_year} (index 1.00 = no change)", last)
-    trend = data.trend_of("trust", data.org_code)
-    header_row = row
-    row = book.header(ws, row, 1, ["Month", "Activity index", "Cost index (real terms)",
-                                   "WTE index", "IPc", "IPw"])
-    first = row
-    for t in trend:
-        ws.write_datetime(row, 1, month_date(t["period"]), book.fmt(num_format=MONTH, align="left"))
-        for col, key, fmt in ((2, "activity_index", INDEX), (3, "cost_index", INDEX),
-                              (4, "wte_index", INDEX), (5, "ip_cost", PERCENT_CHANGE),
-                              (6, "ip_wte", PERCENT_CHANGE)):
-            book.number(ws, row, col, t[key], fmt)
-        row += 1
-    book.rag_cells(ws, first, row - 1, 5)
-    book.repeat_header(ws, header_row)
-    missing = [m for m in range(1, data.fin_month + 1) if m not in {t["fin_month"] for t in trend}]
-    if missing:
-        book.text(ws, row, 1, f"{len(missing)} month(s) of this year have not been calculated "
-                  "yet and are not shown.", italic=True, font_size=9, font_color=NHS_DARK_GREY)
-        row += 1
-    if not trend:
-        return
-    row += 1
-    chart_rows = 15
-    chart = index_chart(book, ws, f"Growth against {data.base_year}, month by month", trend,
-                        first, 1, {"activity": 2, "cost": 3, "wte": 4},
-                        columns=[width] * 6, rows=chart_rows)
-    if chart is None:
-        book.text(ws, row, 1, "No index has a figure in every month: see the table.", italic=True)
-        return
-    ws.insert_chart(row, 1, chart, {"object_position": 1})
-    book.reach(ws, row + chart_rows - 1, last)
-
-
 # --- clinical groups and directorates -------------------------------------------------
 
-TABLE_COLUMNS = [  # header, mart column, window, format, width
-    ("Activity index, YTD", "activity_index", "ytd", INDEX, 10),
-    ("Cost index, YTD", "cost_index", "ytd", INDEX, 10),
-    ("WTE index, YTD", "wte_index", "ytd", INDEX, 10),
-    ("IPc, month", "ip_cost", "month", PERCENT_CHANGE, 10),
-    ("IPc, YTD", "ip_cost", "ytd", PERCENT_CHANGE, 10),
-    ("RAG", None, "ytd", None, 8),
-    ("IPw, YTD", "ip_wte", "ytd", PERCENT_CHANGE, 10),
-    ("Cost opportunity £, YTD", "cost_opportunity", "ytd", POUNDS, 13),
-    ("WTE opportunity, YTD", "wte_opportunity", "ytd", WTE, 11),
+TABLE_COLUMNS = [  # header, basis, mart column, window, format, width
+    ("Activity index, YTD", BASE, "activity_index", "ytd", INDEX, 10),
+    ("Cost index, YTD", BASE, "cost_index", "ytd", INDEX, 10),
+    ("WTE index, YTD", BASE, "wte_index", "ytd", INDEX, 10),
+    ("IPc, month", BASE, "ip_cost", "month", PERCENT_CHANGE, 10),
+    ("IPc, YTD", BASE, "ip_cost", "ytd", PERCENT_CHANGE, 10),
+    ("RAG", BASE, None, "ytd", None, 8),
+    ("IPw, YTD", BASE, "ip_wte", "ytd", PERCENT_CHANGE, 10),
+    ("Cost opportunity £, YTD", BASE, "cost_opportunity", "ytd", POUNDS, 13),
+    ("WTE opportunity, YTD", BASE, "wte_opportunity", "ytd", WTE, 11),
+    ("IPc, month", PRIOR, "ip_cost", "month", PERCENT_CHANGE, 10),
+    ("IPc, YTD", PRIOR, "ip_cost", "ytd", PERCENT_CHANGE, 10),
+    ("Target", PRIOR, None, "ytd", None, 8),
 ]
 
 
 def clinical_groups_sheet(book: Book, data: OrgData) -> None:
     ws = book.sheet("Clinical groups")
     notes_col = 2 + len(TABLE_COLUMNS)
-    book.columns(ws, {1: 38, **{2 + i: c[-1] for i, c in enumerate(TABLE_COLUMNS)},
-                      notes_col: 38})
+    book.columns(ws, {1: 34, **{2 + i: c[-1] for i, c in enumerate(TABLE_COLUMNS)},
+                      notes_col: 36})
     row = book.title(ws, f"Clinical groups and directorates — {data.month_label}",
                      f"{trust_title(data)} · year to date {data.span_label('ytd')} and the month, "
-                     f"against the same months of {data.base_year}", notes_col)
+                     f"against the same months of {data.base_year} and of {data.last_year}",
+                     notes_col)
+    band_row = row
+    row = book.band(ws, row, lens_spans(data, TABLE_COLUMNS, 2))
     header_row = row
     row = book.header(ws, row, 1, ["Clinical group / directorate"]
                       + [c[0] for c in TABLE_COLUMNS] + ["Notes"])
@@ -272,27 +190,26 @@ def clinical_groups_sheet(book: Book, data: OrgData) -> None:
         row = node_line(book, ws, data, row, group, group["node"], bold=True)
         for directorate in data.nodes("ytd", "directorate", clinical_group=group["node"]):
             row = node_line(book, ws, data, row, directorate, directorate["node"], indent=2)
-    for col in (5, 6):
-        book.rag_cells(ws, first, row - 1, col)
-    book.rag_text_cells(ws, first, row - 1, 7)
-    book.repeat_header(ws, header_row)
-    book.rag_legend(ws, row + 1, 1)
+    lens_colours(book, data, ws, first, row - 1, TABLE_COLUMNS, 2)
+    book.repeat_header(ws, header_row, band_row)
+    book.rag_legend(ws, row + 1, 1, data.year_on_year_target)
 
 
 def node_line(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str,
               **style) -> int:
-    """One node across the table's columns, month figures from the month window."""
+    """One node across the table's columns, each figure from its basis and window."""
     line = {"bottom": 1, "bottom_color": NHS_PALE_GREY,
             **{k: v for k, v in style.items() if k in ("bold", "bg_color")}}
     book.text(ws, row, 1, label, **line, **({"indent": style["indent"]} if "indent" in style else {}))
-    for i, (_, column, window, num_format, _) in enumerate(TABLE_COLUMNS):
-        source = ytd_row if window == "ytd" else (
-            data.row(window, ytd_row["level"], ytd_row["node"]) or {})
+    level, node = ytd_row["level"], ytd_row["node"]
+    for i, (_, basis, column, window, num_format, _) in enumerate(TABLE_COLUMNS):
+        source = data.row(window, level, node, basis) or {}
         if column is None:
-            book.text(ws, row, 2 + i, rag(ytd_row["ip_cost"]), align="center", **line)
+            book.text(ws, row, 2 + i, verdict(data, source, basis), align="center", **line)
         else:
             book.number(ws, row, 2 + i, source.get(column), num_format, **line)
-    notes = data.notes_text(ytd_row)
+    notes = with_reason(data.notes_text(ytd_row), "ip_cost",
+                        *(data.row(w, level, node, PRIOR) or {} for w in ("month", "ytd")))
     book.text(ws, row, 2 + len(TABLE_COLUMNS), notes, text_wrap=True, font_size=9,
               font_color=NHS_DARK_GREY, **line)
     return row + 1
@@ -300,15 +217,16 @@ def node_line(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str
 
 # --- services --------------------------------------------------------------------------
 
-SERVICE_COLUMNS = [  # header, mart column, format, width
-    ("Service", "node", None, 22), ("Directorate", "directorate", None, 18),
-    ("Clinical group", "clinical_group", None, 16),
-    ("IPc, YTD", "ip_cost", PERCENT_CHANGE, 10), ("RAG", None, None, 8),
-    ("IPw, YTD", "ip_wte", PERCENT_CHANGE, 10),
-    ("Cost opportunity £, YTD", "cost_opportunity", POUNDS, 13),
-    ("At today's prices £", "cost_opportunity_current_prices", POUNDS, 13),
-    ("WTE opportunity, YTD", "wte_opportunity", WTE, 11),
-    ("Notes", "notes", None, 34),
+SERVICE_COLUMNS = [  # header, basis, mart column, format, width
+    ("Service", BASE, "node", None, 20), ("Directorate", BASE, "directorate", None, 16),
+    ("Clinical group", BASE, "clinical_group", None, 14),
+    ("IPc, YTD", BASE, "ip_cost", PERCENT_CHANGE, 10), ("RAG", BASE, None, None, 8),
+    ("IPw, YTD", BASE, "ip_wte", PERCENT_CHANGE, 10),
+    ("Cost opportunity £, YTD", BASE, "cost_opportunity", POUNDS, 13),
+    ("At today's prices £", BASE, "cost_opportunity_current_prices", POUNDS, 13),
+    ("WTE opportunity, YTD", BASE, "wte_opportunity", WTE, 11),
+    ("IPc, YTD", PRIOR, "ip_cost", PERCENT_CHANGE, 10), ("Target", PRIOR, None, None, 8),
+    ("Notes", PRIOR, "notes", None, 30),
 ]
 
 
@@ -318,13 +236,18 @@ def services_sheet(book: Book, data: OrgData) -> None:
     last = len(SERVICE_COLUMNS)
     row = book.title(ws, f"Largest adverse and favourable services — {data.month_label}",
                      f"{trust_title(data)} · year to date {data.span_label('ytd')} against "
-                     f"{data.base_year}, by cost opportunity", last)
+                     f"{data.base_year}, by cost opportunity, with the same services against "
+                     "last year", last)
     adverse, favourable = extreme_services(data)
-    first_header = None
+    first_header = band_row = None
+    figures = SERVICE_COLUMNS[3:-1]
     for heading, services in (
             ("Adverse: spending most above what base-year productivity would need", adverse),
             ("Favourable: spending most below what base-year productivity would need", favourable)):
         row = book.section(ws, row, heading, last)
+        if first_header is None:
+            band_row = row
+        row = book.band(ws, row, lens_spans(data, figures, 4))
         if first_header is None:
             first_header = row
         row = book.header(ws, row, 1, [c[0] for c in SERVICE_COLUMNS])
@@ -334,27 +257,27 @@ def services_sheet(book: Book, data: OrgData) -> None:
             row += 1
         for s in services:
             row = service_line(book, ws, data, row, s)
-        book.rag_cells(ws, first, row - 1, 4)
-        book.rag_text_cells(ws, first, row - 1, 5)
+        lens_colours(book, data, ws, first, row - 1, figures, 4)
         row += 1
-    book.repeat_header(ws, first_header)
-    book.rag_legend(ws, row, 1)
+    book.repeat_header(ws, first_header, band_row)
+    book.rag_legend(ws, row, 1, data.year_on_year_target)
 
 
 def service_line(book: Book, ws, data: OrgData, row: int, service: dict) -> int:
     line = {"bottom": 1, "bottom_color": NHS_PALE_GREY}
-    notes = data.notes_text(service)
-    for i, (_, column, num_format, _) in enumerate(SERVICE_COLUMNS):
-        col = 1 + i
+    prior = data.row("ytd", "service", service["node"], PRIOR) or {}
+    notes = with_reason(data.notes_text(service), "ip_cost", prior)
+    for col, (_, basis, column, num_format, _) in enumerate(SERVICE_COLUMNS, start=1):
+        source = service if basis == BASE else prior
         if column is None:
-            book.text(ws, row, col, rag(service["ip_cost"]), align="center", **line)
+            book.text(ws, row, col, verdict(data, source, basis), align="center", **line)
         elif column == "notes":
             book.text(ws, row, col, notes, text_wrap=True, font_size=9,
                       font_color=NHS_DARK_GREY, **line)
         elif num_format is None:
             book.text(ws, row, col, service.get(column) or "(not in the hierarchy)", **line)
         else:
-            book.number(ws, row, col, service.get(column), num_format, **line)
+            book.number(ws, row, col, source.get(column), num_format, **line)
     return row + 1
 
 

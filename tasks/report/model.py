@@ -1,6 +1,10 @@
 """What a trust's reports show for a month, read from the mart in a handful of set-based
 queries per report month (every org at once, sql/report/*.sql): the data model the sheets
-draw, and the fingerprint of its figures."""
+draw, and the fingerprint of its figures.
+
+Every figure comes on two bases (METHODOLOGY.md, "Two comparisons"): against the same months
+of the base year (BASE) and of last year (PRIOR, NHS England's measure). A lookup names its
+basis; left out, it is the base year's, as the reports showed before the second lens."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from tasks import db
 from tasks.months import add_months, month_date, month_label
 from tasks.quality.checks import checks
 from tasks.report.style import SEVERITY_LABEL
+
+BASE, PRIOR = "base_year", "prior_year"
 
 # --- what a report reads ---------------------------------------------------------------
 
@@ -46,10 +52,13 @@ class OrgData:
     financial_year: str
     fin_month: int
     base_year: str
-    rows: dict[tuple[str, str, str], dict] = field(default_factory=dict)
-    trend: list[dict] = field(default_factory=list)       # month window, months 1..m
-    ranks: dict[str, dict] = field(default_factory=dict)  # by time window
-    indicators: list[dict] = field(default_factory=list)  # ytd, trust to directorate
+    year_on_year_target: float                            # NHS England's +2%, as configured
+    rows: dict[tuple[str, str, str, str], dict] = field(default_factory=dict)  # basis first
+    trend: list[dict] = field(default_factory=list)       # month window, months 1..m, each basis
+    ranks: dict[tuple[str, str], dict] = field(default_factory=dict)  # by basis, time window
+    indicators: list[dict] = field(default_factory=list)  # ytd, trust to directorate, each basis
+    # NHS England's own published year-to-date estimate for the trust, where loaded as peers.
+    published: dict | None = None
     dq_notes: list[DQNote] = field(default_factory=list)
     dq_run_id: str | None = None
     # Year-to-date services by direction ('adverse', 'favourable'), largest first, as
@@ -60,6 +69,15 @@ class OrgData:
     @property
     def month_label(self) -> str:
         return month_label(self.month)
+
+    @property
+    def last_year(self) -> str:
+        """The financial year before this one, '2023/24': what the prior-year lens compares with."""
+        start = int(self.financial_year[:4]) - 1
+        return f"{start}/{(start + 1) % 100:02d}"
+
+    def lens_label(self, basis: str) -> str:
+        return f"against {self.base_year}" if basis == BASE else "against last year"
 
     @property
     def quarter(self) -> int:
@@ -79,15 +97,19 @@ class OrgData:
         return f"{first:%B %Y} to {last:%B %Y}"
 
     # the hierarchy -------------------------------------------------------------------
-    def row(self, window: str, level: str, node: str) -> dict | None:
-        return self.rows.get((window, level, node))
+    def row(self, window: str, level: str, node: str, basis: str = BASE) -> dict | None:
+        return self.rows.get((basis, window, level, node))
 
-    def trust(self, window: str) -> dict:
-        return self.rows.get((window, "trust", self.org_code)) or {}
+    def trust(self, window: str, basis: str = BASE) -> dict:
+        return self.rows.get((basis, window, "trust", self.org_code)) or {}
+
+    def rank(self, window: str, basis: str = BASE) -> dict | None:
+        return self.ranks.get((basis, window))
 
     def nodes(self, window: str, level: str, *, clinical_group: str | None = None,
-              directorate: str | None = None) -> list[dict]:
-        found = [r for (w, lvl, _), r in self.rows.items() if w == window and lvl == level
+              directorate: str | None = None, basis: str = BASE) -> list[dict]:
+        found = [r for (b, w, lvl, _), r in self.rows.items()
+                 if b == basis and w == window and lvl == level
                  and (clinical_group is None or r["clinical_group"] == clinical_group)
                  and (directorate is None or r["directorate"] == directorate)]
         return sorted(found, key=lambda r: r["node"].lower())
@@ -95,7 +117,7 @@ class OrgData:
     def largest_services(self, direction: str, count: int) -> list[dict]:
         """The year-to-date service rows furthest above ('adverse') or below ('favourable')
         what base-year productivity would need, largest first."""
-        return [self.rows[("ytd", "service", node)]
+        return [self.rows[(BASE, "ytd", "service", node)]
                 for node in self.ranked_services.get(direction, [])[:count]]
 
     def clinical_groups(self) -> list[str]:
@@ -109,8 +131,9 @@ class OrgData:
         key = "clinical_group" if level == "clinical_group" else "directorate"
         return {r["node"] for r in self.nodes("ytd", "service", **{key: node})}
 
-    def trend_of(self, level: str, node: str) -> list[dict]:
-        return [t for t in self.trend if t["level"] == level and t["node"] == node]
+    def trend_of(self, level: str, node: str, basis: str = BASE) -> list[dict]:
+        return [t for t in self.trend
+                if t["basis"] == basis and t["level"] == level and t["node"] == node]
 
     # data quality beside the figures -------------------------------------------------
     def notes_touching(self, level: str, node: str) -> list[DQNote]:
@@ -169,16 +192,21 @@ def load_month(eng: Engine, settings: Settings, month: str, orgs: list[str] | No
         indicators = _fetch(conn, _query("efficiency_indicators"), params)
         dq = _fetch(conn, _query("dq_notes"), params)
         largest = _fetch(conn, _query("largest_services"), params)
+        published = _fetch(conn, _query("published"), params)
 
     data = {t["org_code"]: OrgData(org_code=t["org_code"], org_name=t["org_name"], month=month,
                                    financial_year=t["financial_year"], fin_month=t["fin_month"],
-                                   base_year=settings.base_year) for t in trusts}
+                                   base_year=settings.base_year,
+                                   year_on_year_target=settings.year_on_year_target)
+            for t in trusts}
     for r in rows:
-        data[r["org_code"]].rows[(r["time_window"], r["level"], r["node"])] = r
+        data[r["org_code"]].rows[(r["basis"], r["time_window"], r["level"], r["node"])] = r
     for t in trend:
         data[t["org_code"]].trend.append(t)
     for r in ranks:
-        data[r["org_code"]].ranks[r["time_window"]] = r
+        data[r["org_code"]].ranks[(r["basis"], r["time_window"])] = r
+    for p in published:
+        data[p["org_code"]].published = p
     for i in indicators:
         data[i["org_code"]].indicators.append(i)
     for r in largest:
@@ -234,9 +262,12 @@ def figures_sha256(data: OrgData) -> str:
     """SHA-256 of everything a trust's reports show: the same figures, names and notes give
     the same digest on any day (the .xlsx bytes carry the day they were produced)."""
     shown = {
-        "org": [data.org_code, data.org_name, data.month, data.base_year],
-        "rows": sorted(data.rows.values(), key=lambda r: (r["time_window"], r["level"], r["node"])),
-        "trend": data.trend, "ranks": data.ranks, "indicators": data.indicators,
+        "org": [data.org_code, data.org_name, data.month, data.base_year,
+                data.year_on_year_target],
+        # Both bases: a change in last year's figures alone is news too.
+        "rows": [data.rows[k] for k in sorted(data.rows)],
+        "trend": data.trend, "ranks": [data.ranks[k] for k in sorted(data.ranks)],
+        "indicators": data.indicators, "published": data.published,
         # The data-quality run's id changes every run; its notes are what the report shows.
         "dq": [{**asdict(n), "services": sorted(n.services)} for n in data.dq_notes],
     }

@@ -89,12 +89,16 @@ def definitions_sheet(book: Book, data: OrgData, extra: list[tuple[str, str]] = 
     widths = {1: 34, 2: 110}
     book.columns(ws, widths)
     row = book.title(ws, "What the figures mean",
-                     f"Plain-English definitions; the base year is {data.base_year}", 2)
+                     f"Plain-English definitions; the base year is {data.base_year}, last year "
+                     f"is {data.last_year}", 2)
     header_row = row
     row = book.header(ws, row, 1, ["Term", "Meaning"])
     book.repeat_header(ws, header_row)
     for term, meaning in [*DEFINITIONS, *extra]:
-        meaning = meaning.replace("the base year", data.base_year)
+        term = term.replace("the base year", data.base_year)
+        meaning = (meaning.replace("the base year", data.base_year)
+                   .replace("the national target", f"the national target of "
+                            f"{data.year_on_year_target:+.1%} a year"))
         book.text(ws, row, 1, term, bold=True, valign="top", bottom=1,
                   bottom_color=NHS_PALE_GREY)
         book.text(ws, row, 2, meaning, text_wrap=True, valign="top", bottom=1,

@@ -72,6 +72,13 @@ def rag(value: float | None) -> str:
     return "Amber" if value >= RAG_RED_BELOW else "Red"
 
 
+def against_target(value: float | None, target: float) -> str:
+    """Year-on-year growth read against NHS England's target: 'Met', 'Not met', or 'n/a'."""
+    if value is None:
+        return "n/a"
+    return "Met" if value >= target else "Not met"
+
+
 def signed_percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.1%}"
 
@@ -84,6 +91,16 @@ def pounds_words(value: float) -> str:
     if size >= 1e4:
         return f"£{size / 1e3:,.0f}k"
     return f"£{size:,.0f}"
+
+
+class ExactNumber(float):
+    """A figure xlsxwriter writes with every digit its double holds. xlsxwriter writes a
+    number as '{:.16G}', one significant digit short of what a double needs to come back as
+    itself; the shortest exact form (repr) reads back as the very double the mart's figure
+    was turned into, so a report carries the mart's figure exactly, not to 1e-16."""
+
+    def __format__(self, spec: str) -> str:
+        return repr(float(self)) if spec == ".16G" else super().__format__(spec)
 
 
 class Book:
@@ -176,10 +193,11 @@ class Book:
         last_row, last_col = self._extent[ws.name]
         self._extent[ws.name] = (max(last_row, row), max(last_col, col))
 
-    def repeat_header(self, ws: Worksheet, row: int) -> None:
-        """A table's header row, frozen on screen and repeated on every printed page."""
+    def repeat_header(self, ws: Worksheet, row: int, first_row: int | None = None) -> None:
+        """A table's header row (from first_row, where a band of lens names sits above it),
+        frozen on screen and repeated on every printed page."""
         ws.freeze_panes(row + 1, 0)
-        ws.repeat_rows(row)
+        ws.repeat_rows(row if first_row is None else first_row, row)
 
     def define_name(self, name: str, ws: Worksheet, row: int, col: int) -> None:
         if name in self._names:
@@ -232,6 +250,20 @@ class Book:
         self.reach(ws, row, first_col + len(labels) - 1)
         return row + 1
 
+    def band(self, ws: Worksheet, row: int, spans: list[tuple[int, int, str]]) -> int:
+        """Names over groups of a header's columns, (first, last, name) each, such as the two
+        lenses; returns the header's row."""
+        fmt = self.fmt(bold=True, font_color="#FFFFFF", bg_color=NHS_DARK_BLUE, align="center",
+                       text_wrap=True)
+        for first, last, name in spans:
+            if first == last:
+                ws.write_string(row, first, name, fmt)
+            else:
+                ws.merge_range(row, first, row, last, name, fmt)
+            self.grow_row(ws, row, wrapped_height(name, self.width(ws, first, last), bold=True))
+            self.reach(ws, row, last)
+        return row + 1
+
     def text(self, ws: Worksheet, row: int, col: int, value: str | None, **properties) -> None:
         """A label or a note; wrapped text (text_wrap=True) grows its row to fit."""
         if value:
@@ -244,11 +276,12 @@ class Book:
             ws.write_blank(row, col, None, self.fmt(**properties))
         self.reach(ws, row, col)
 
-    def paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, **properties) -> int:
-        """Text across the page from column B, its row as tall as the text needs."""
-        ws.merge_range(row, 1, row, last_col, text,
+    def paragraph(self, ws: Worksheet, row: int, text: str, last_col: int, first_col: int = 1,
+                  **properties) -> int:
+        """Text across the page from column B (or first_col), its row as tall as it needs."""
+        ws.merge_range(row, first_col, row, last_col, text,
                        self.fmt(text_wrap=True, valign="top", **properties))
-        self.grow_row(ws, row, wrapped_height(text, self.width(ws, 1, last_col),
+        self.grow_row(ws, row, wrapped_height(text, self.width(ws, first_col, last_col),
                                               properties.get("font_size", 10),
                                               properties.get("bold", False)))
         self.reach(ws, row, last_col)
@@ -261,7 +294,8 @@ class Book:
             ws.write_string(row, col, "n/a", self.fmt(align="right", italic=True,
                                                       font_color=NHS_MID_GREY, **properties))
         else:
-            ws.write_number(row, col, float(value), self.fmt(num_format=num_format, **properties))
+            ws.write_number(row, col, ExactNumber(value),
+                            self.fmt(num_format=num_format, **properties))
         self.reach(ws, row, col)
 
     def rag_cells(self, ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
@@ -278,6 +312,28 @@ class Book:
         for status, rule in rules.items():
             ws.conditional_format(first_row, col, last_row, col,
                                   {"type": "formula", "criteria": f"={rule}",
+                                   "format": self.rag_format(status)})
+
+    def target_cells(self, ws: Worksheet, first_row: int, last_row: int, col: int,
+                     target: float) -> None:
+        """Year-on-year growth coloured against NHS England's target: green at or above it,
+        red below; 'n/a' stays plain."""
+        if last_row < first_row:
+            return
+        cell = xl_rowcol_to_cell(first_row, col)
+        for status, rule in (("Green", f"AND(ISNUMBER({cell}),{cell}>={target!r})"),
+                             ("Red", f"AND(ISNUMBER({cell}),{cell}<{target!r})")):
+            ws.conditional_format(first_row, col, last_row, col,
+                                  {"type": "formula", "criteria": f"={rule}",
+                                   "format": self.rag_format(status)})
+
+    def target_text_cells(self, ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
+        """'Met' and 'Not met' spelled out, coloured to match."""
+        if last_row < first_row:
+            return
+        for text, status in (("Met", "Green"), ("Not met", "Red")):
+            ws.conditional_format(first_row, col, last_row, col,
+                                  {"type": "cell", "criteria": "==", "value": f'"{text}"',
                                    "format": self.rag_format(status)})
 
     def rag_text_cells(self, ws: Worksheet, first_row: int, last_row: int, col: int) -> None:
@@ -297,11 +353,16 @@ class Book:
                 {"bg_color": fill, "font_color": text, "bold": True})
         return self._formats[key]
 
-    def rag_legend(self, ws: Worksheet, row: int, col: int) -> int:
-        """What the colours mean, under a table that uses them."""
+    def rag_legend(self, ws: Worksheet, row: int, col: int, target: float | None = None) -> int:
+        """What the colours mean, under a table that uses them (target: and the year-on-year
+        figures' colours against it)."""
         text = (f"RAG on implied productivity (cost): Green at or above {RAG_GREEN_FROM:.0%}; "
                 f"Amber from {RAG_RED_BELOW:.0%} to {RAG_GREEN_FROM:.0%}; Red below "
-                f"{RAG_RED_BELOW:.0%}. n/a: not defined, the reason is in Notes.")
+                f"{RAG_RED_BELOW:.0%}."
+                + ("" if target is None else
+                   f" Against last year: Green at or above NHS England's target of "
+                   f"{target:+.1%}, Red below.")
+                + " n/a: not defined, the reason is in Notes.")
         self.text(ws, row, col, text, italic=True, font_size=8, font_color=NHS_DARK_GREY)
         return row + 1
 

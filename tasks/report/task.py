@@ -23,12 +23,20 @@ def pounds(value: float | None) -> str:
     return "n/a" if value is None else f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
 
 
+def year_on_year(h: dict) -> str:
+    """Productivity growth on last year against the target, or why there is none."""
+    if h["ytd_ip_cost_prior_year"] is None:
+        return h["ytd_prior_year_null_reason"] or "n/a"
+    return (f"{signed_percent(h['ytd_ip_cost_prior_year'])} "
+            f"({h['year_on_year_verdict'].lower()}, target {h['year_on_year_target']:+.0%})")
+
+
 def reports_markdown(month: str, written: list[dict], headlines: list[dict]) -> str:
     """The run's artifact: each trust's headline figures and links to its files."""
     lines = [f"# Reports for {month_label(month)}", "",
              ("| Trust | IPc month | IPc YTD | IPw month | IPw YTD | Rank YTD | "
-             "Cost opportunity YTD | WTE opportunity YTD |"),
-             "|---|---:|---:|---:|---:|---|---:|---:|"]
+             "Cost opportunity YTD | WTE opportunity YTD | Year on year YTD |"),
+             "|---|---:|---:|---:|---:|---|---:|---:|---|"]
     for h in headlines:
         opportunity, wte = h["ytd_cost_opportunity"], h["ytd_wte_opportunity"]
         lines.append(
@@ -36,7 +44,7 @@ def reports_markdown(month: str, written: list[dict], headlines: list[dict]) -> 
             f"{signed_percent(h['ytd_ip_cost'])} | {signed_percent(h['month_ip_wte'])} | "
             f"{signed_percent(h['ytd_ip_wte'])} | {h['ytd_rank'] or 'n/a'} | "
             f"{pounds(opportunity)} | "
-            f"{'n/a' if wte is None else f'{wte:,.1f}'} |")
+            f"{'n/a' if wte is None else f'{wte:,.1f}'} | {year_on_year(h)} |")
     lines += ["", "## Files", ""]
     for w in written:
         path = Path(w["path"]).resolve()
