@@ -28,7 +28,12 @@ Kinds, and what their per-level threshold means:
 - wte_over_activity: the workforce index exceeds the activity index by more than the
   threshold (0.03 = staff grew 3 points faster than activity);
 - cost_opportunity: cost above what base-year productivity needs for today's activity by
-  more than the threshold in £ (base-year prices).
+  more than the threshold in £ (base-year prices);
+- special_cause_concern: the node's latest month of implied productivity (`metric`, time
+  window month) is special-cause variation of concern on its SPC chart (METHODOLOGY.md:
+  outside the process limits, a run of 7 below the mean, a falling trend of 7, or two of
+  three beyond two sigma below). The thresholds only name the levels checked: their values
+  are not read (give 0; null switches a level off).
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from schemas.settings import NATIONAL_PRODUCTIVITY_TARGET
 
 Level = Literal["trust", "clinical_group", "directorate", "service"]
-Kind = Literal["below", "deterioration", "wte_over_activity", "cost_opportunity"]
+Kind = Literal["below", "deterioration", "wte_over_activity", "cost_opportunity",
+               "special_cause_concern"]
 
 
 class AlertRulesError(ValueError):
@@ -66,11 +72,14 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
-        if self.kind in ("below", "deterioration") and self.metric is None:
+        if self.kind in ("below", "deterioration", "special_cause_concern") and self.metric is None:
             raise ValueError(f"rule {self.name!r}: kind {self.kind} needs a metric "
                              "(ip_cost or ip_wte)")
         if self.kind in ("wte_over_activity", "cost_opportunity") and self.metric is not None:
             raise ValueError(f"rule {self.name!r}: kind {self.kind} takes no metric")
+        if self.kind == "special_cause_concern" and self.time_window != "month":
+            raise ValueError(f"rule {self.name!r}: an SPC chart reads month by month; "
+                             "time_window must be month")
         if self.kind == "deterioration" and self.time_window == "ytd":
             raise ValueError(f"rule {self.name!r}: deterioration compares a month or a quarter "
                              "with the one before; time_window must be month or quarter")
@@ -136,6 +145,11 @@ DEFAULT_RULES = AlertRules(rules=(
                      "clinical_group": NATIONAL_PRODUCTIVITY_TARGET},
          description="Productivity growth on the same months of last year, year to date, "
                      "below NHS England's target"),
+    Rule(name="ip_cost_special_cause_concern", kind="special_cause_concern", metric="ip_cost",
+         time_window="month",
+         thresholds={"trust": 0, "clinical_group": 0, "directorate": 0},
+         description="Implied productivity on cost month by month shows special-cause "
+                     "variation of concern on its SPC chart"),
     Rule(name="cost_opportunity_ytd", kind="cost_opportunity", time_window="ytd",
          thresholds={"trust": 1_000_000, "clinical_group": 1_000_000, "directorate": 500_000,
                      "service": 250_000},

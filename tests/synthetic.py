@@ -51,10 +51,15 @@ OPPROC_PRICED = ("BZ24A", 220)
 DEFLATOR_ROWS = [("2019/20", 1.0, 1.0), ("2023/24", 1.198, 1.163), ("2024/25", 1.241, 1.187)]
 
 
-def synthetic_sources(seed: int) -> dict[str, pd.DataFrame]:
+# The months between last year's to date and this year's: with them, a series of 17 months
+# from April 2023 to August 2024, long enough for an SPC chart.
+GAP_MONTHS = ["2023-09", "2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03"]
+
+
+def synthetic_sources(seed: int, extra_months: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     # Last year's months come last, so the base and current months draw what they always did.
-    months = BASE_MONTHS + CURRENT_MONTHS + PRIOR_MONTHS
+    months = BASE_MONTHS + CURRENT_MONTHS + PRIOR_MONTHS + list(extra_months)
     ledger, workforce, activity = [], [], []
     for org_index, org in enumerate(ORGS):
         for month in months:

@@ -17,7 +17,15 @@ from aiosmtpd.smtp import AuthResult
 from pydantic import SecretStr
 from servers import Mailbox, Webhook
 from sqlalchemy.engine import make_url
-from synthetic import HIERARCHY, REPORT, load_all, synthetic_sources, write_synthetic
+from synthetic import (
+    GAP_MONTHS,
+    HIERARCHY,
+    REPORT,
+    load_all,
+    synthetic_sources,
+    write_landing,
+    write_synthetic,
+)
 
 from schemas.alert_rules import DEFAULT_RULES, AlertRules, AlertRulesError, Rule, load_rules
 from schemas.settings import Settings
@@ -248,6 +256,59 @@ def test_year_on_year_growth_below_the_national_target_is_told_once(
     assert "below the +2.0% threshold" in text and "growth on last year: activity" in text
     assert first["failed"] == []
 
+    second = send(engine, settings, mailbox, rules=rules)
+
+    assert second["sent"] == [] and second["skipped_already_sent"] == len(routed)
+    assert len(mailbox.received) == len(first["sent"])
+
+
+def test_special_cause_concern_on_the_spc_chart_is_told_once_and_says_which_rule(
+        engine, settings, tmp_path, mailbox):
+    # Seventeen months from April 2023; RXA's real costs twice as high from February 2024:
+    # its last seven months of implied productivity sit below the mean.
+    extra = synthetic_sources(7, tuple(GAP_MONTHS))
+    frames = {}
+    for source, frame in extra.items():
+        frame = frame[frame.period.isin(GAP_MONTHS)].copy()
+        if source == "ledger":
+            late = (frame.org_code == "RXA") & (frame.period >= "2024-02")
+            frame.loc[late, "amount"] = (frame.loc[late, "amount"] * 2).round(2)
+        frames[f"{source}/gap_{source}"] = frame
+    ledger = synthetic_sources(7)["ledger"]
+    worse = ledger[(ledger.org_code == "RXA") & (ledger.period >= "2024")].copy()
+    worse["amount"] = (worse["amount"] * 2).round(2)
+    frames["ledger/RXA_ledger_restated"] = worse
+    write_landing(tmp_path / "landing", frames)
+    load_all(engine, settings, tmp_path / "landing")
+    for month in sorted(GAP_MONTHS + ["2023-04", "2023-05", "2023-06", "2023-07", "2023-08",
+                                      "2024-04", "2024-05", "2024-06", "2024-07", REPORT]):
+        calculate_month(engine, settings, month)
+    rules = AlertRules(rules=(DEFAULT_RULES.by_name()["ip_cost_special_cause_concern"],))
+    with engine.connect() as conn:
+        concern = {(o, lvl, n): rule for o, lvl, n, rule in conn.execute(sa.text(
+            "select org_code, level, node, special_cause_rule from mart.spc_summary"
+            " where period = :m and basis = 'base_year' and measure = 'ip_cost'"
+            " and variation = 'special_cause_concern'"
+            " and level in ('trust', 'clinical_group', 'directorate')"), {"m": REPORT})}
+    assert concern.get(("RXA", "trust", "RXA")) is not None
+    routed = {key for key in concern if expected_lead(*key)}
+
+    first = send(engine, settings, mailbox, rules=rules)
+
+    rows = logged(engine)
+    assert {(r.org_code, r.level, r.node) for r in rows.itertuples()} == routed
+    (fd_message,) = mailbox.by_recipient()[FD_RXA]
+    text = fd_message.get_body(("plain",)).get_content()
+    assert "month by month shows special-cause variation of concern on its SPC chart" in text
+    with engine.connect() as conn:
+        label = conn.execute(sa.text(
+            "select label from mart.label where kind = 'special_cause_rule' and code = :c"),
+            {"c": concern[("RXA", "trust", "RXA")]}).scalar()
+    assert label in " ".join(text.split())
+    assert first["failed"] == []
+
+    # The next close recalculates the month and finds the same signal: nothing goes again.
+    calculate_month(engine, settings, REPORT)
     second = send(engine, settings, mailbox, rules=rules)
 
     assert second["sent"] == [] and second["skipped_already_sent"] == len(routed)

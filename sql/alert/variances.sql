@@ -23,13 +23,24 @@ measured as (
            m.cost_opportunity, m.wte_opportunity,
            case r.kind when 'wte_over_activity' then m.wte_index - m.activity_index
                        when 'cost_opportunity' then m.cost_opportunity
+                       when 'special_cause_concern' then spc.latest_value
                        else case r.metric when 'ip_cost' then m.ip_cost else m.ip_wte end
-           end as value
+           end as value,
+           spc.variation, spc.special_cause_rule, rule_label.label as special_cause_label,
+           spc.latest_period as spc_latest_period, spc.mean as spc_mean,
+           spc.lower_limit as spc_lower_limit, spc.upper_limit as spc_upper_limit
     from rule r
     cross join report p
     join mart.implied_productivity m
       on m.time_window = r.time_window and m.basis = r.basis and m.level = r.level
      and m.period in (p.period, p.previous_month, p.previous_quarter)
+    -- The SPC reading of the node's month figures (sql/calc/spc.sql), for the signal rules.
+    left join mart.spc_summary spc
+      on r.kind = 'special_cause_concern' and spc.org_code = m.org_code
+     and spc.period = m.period and spc.basis = m.basis and spc.level = m.level
+     and spc.node = m.node and spc.measure = r.metric
+    left join mart.label rule_label
+      on rule_label.kind = 'special_cause_rule' and rule_label.code = spc.special_cause_rule
     where m.org_code <> all(%(blocked)s::text[])
 ),
 compared as (
@@ -67,6 +78,7 @@ left join lateral (
 ) d on true
 where case c.kind when 'below' then c.value < c.threshold
                   when 'deterioration' then c.previous_value - c.value > c.threshold
+                  when 'special_cause_concern' then c.variation = 'special_cause_concern'
                   else c.value > c.threshold end
 order by c.org_code,
          array_position(array['trust', 'clinical_group', 'directorate', 'service'], c.level),

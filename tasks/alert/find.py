@@ -47,6 +47,7 @@ class Variance:
     lead_of: str | None = None      # set by route(): the node whose lead hears of it
     where_to_look: str | None = None  # set by send_alerts(): the pack or report to open
     basis: str = "base_year"        # what the figures compare with: the base year, last year
+    signal: dict = field(default_factory=dict)   # the SPC reading, for the signal rules
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -73,6 +74,15 @@ class Variance:
                     f"{_points(self.previous_value - self.value)} points since {since}, from "
                     f"{signed_percent(self.previous_value)} to {signed_percent(self.value)} "
                     f"(bound {_points(self.threshold)} points)")
+        if self.kind == "special_cause_concern":
+            s = self.signal
+            return (f"{METRIC_LABEL[self.metric].capitalize()} month by month"
+                    f"{BASIS_WORDS[self.basis]} shows special-cause variation of concern on its"
+                    f" SPC chart: {s.get('rule_label')} (latest {signed_percent(self.value)}"
+                    f" in {month_label(s.get('latest_period') or self.period)}, mean"
+                    f" {signed_percent(s.get('mean'))}, process limits"
+                    f" {signed_percent(s.get('lower_limit'))} to"
+                    f" {signed_percent(s.get('upper_limit'))})")
         if self.kind == "wte_over_activity":
             return (f"Workforce grew {_growth(self.figures.get('wte_index'))} against activity "
                     f"{_growth(self.figures.get('activity_index'))} {window}: "
@@ -171,6 +181,11 @@ def find_variances(eng: Engine, rules: AlertRules, month: str,
         value=float(r["value"]), threshold=float(r["threshold"]),
         previous_period=r["previous_period"], previous_value=_float(r["previous_value"]),
         figures={name: _float(r[name]) for name in _FIGURES},
+        signal={} if r["variation"] is None else {
+            "rule": r["special_cause_rule"], "rule_label": r["special_cause_label"],
+            "latest_period": r["spc_latest_period"], "mean": _float(r["spc_mean"]),
+            "lower_limit": _float(r["spc_lower_limit"]),
+            "upper_limit": _float(r["spc_upper_limit"])},
         clinical_group=r["clinical_group"], directorate=r["directorate"],
         drivers=tuple(r["drivers"] or ())) for r in rows]
 
