@@ -15,10 +15,10 @@ from flows.platform import notify_on_failure, platform_notice
 from schemas.settings import Settings
 from tasks import db
 from tasks.alert.task import alert
-from tasks.calculate.months_due import latest_month_with_data, series_months, stale_months
+from tasks.calculate.months_due import latest_month_with_data, months_to_calculate
 from tasks.calculate.run import calculate
 from tasks.calculate.summary import trust_summary
-from tasks.months import month_closed_by, months_of_year_to
+from tasks.months import month_closed_by
 from tasks.notify import delivery_run
 from tasks.quality.task import quality
 from tasks.report.task import email_executive_reports, report
@@ -157,15 +157,13 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # n
     print(f"closing {month}: {len(checked['results'])} data-quality result(s), "
           + (f"blocking {', '.join(sorted(blocked))}" if blocked else "none blocking"))
     # The month-by-month charts and the SPC series need the month figures of the months
-    # before, not just this one: those not calculated since their data last changed.
-    needed = sorted(set(months_of_year_to(month)[:-1])
-                    | set(series_months(eng, month, settings.base_year)))
-    earlier_months = stale_months(eng, needed, settings.base_year)
+    # before, and a restated month revises the months that read it: those whose data changed.
+    earlier_months = months_to_calculate(eng, month, settings.base_year)
     for earlier in earlier_months:
         calculate(earlier)
     calculate(month)
     print(f"calculated {month}" + (f" and {len(earlier_months)} earlier month(s) its charts read"
-                                   if earlier_months else ""))
+                                   " or new data changed" if earlier_months else ""))
     summaries = trust_summary(eng, month)
     publishable = [s["org_code"] for s in summaries if s["org_code"] not in blocked]
 

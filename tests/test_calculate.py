@@ -118,6 +118,31 @@ def test_worked_example_of_methodology(engine, settings, tmp_path):
     assert float(yoy["wte_opportunity"]) == pytest.approx(0.192308, abs=5e-7)
     assert yoy["null_reason"] is None
 
+    # The drivers, by hand. Against 2019/20: activity is all EL (+0.08); substantive pay
+    # (704,000 - 600,000) / 900,000 = +0.115556 and non-pay (166,666.67 - 300,000) / 900,000
+    # = -0.148148, summing to C - 1 = -0.032593; their opportunities 704,000 - 600,000 * 1.08
+    # = +56,000 and 166,666.67 - 300,000 * 1.08 = -157,333.33 sum to -101,333.33; the staff
+    # group is not stated: +0.10. Against last year: substantive pay (704,000 - 700,000) /
+    # 869,565.22 = +0.004600, non-pay (166,666.67 - 169,565.22) / 869,565.22 = -0.003333.
+    drivers = ip_drivers(engine, "2024-06", "ytd", "service", "S")
+    assert drivers[("base_year", "activity", "EL")] == pytest.approx((0.08, None), abs=5e-7)
+    assert drivers[("base_year", "cost", "pay_substantive")] == pytest.approx((0.115556, 56_000), abs=5e-7)
+    assert drivers[("base_year", "cost", "non_pay")] == pytest.approx((-0.148148, -157_333.333333), abs=5e-6)
+    assert drivers[("base_year", "wte", "Not stated")] == pytest.approx((0.10, None), abs=5e-7)
+    assert drivers[("prior_year", "cost", "pay_substantive")][0] == pytest.approx(0.004600, abs=5e-7)
+    assert drivers[("prior_year", "cost", "non_pay")][0] == pytest.approx(-0.003333, abs=5e-7)
+    assert len(drivers) == 8
+
+
+def ip_drivers(engine, month: str, window: str, level: str, node: str) -> dict:
+    """(basis, side, component) -> (contribution, opportunity) of one node's drivers."""
+    with engine.connect() as conn:
+        return {(b, side, c): (_number(contribution), _number(opportunity))
+                for b, side, c, contribution, opportunity in conn.execute(sa.text(
+                    "select basis, side, component, contribution, opportunity from mart.ip_driver"
+                    " where period = :m and time_window = :w and level = :l and node = :n"),
+                    {"m": month, "w": window, "l": level, "n": node})}
+
 
 # --- an independent implementation ----------------------------------------------------------
 
@@ -391,3 +416,51 @@ def test_prior_year_is_null_with_its_reason_where_last_years_months_are_not_all_
             " and org_code = 'RXB' and time_window = 'ytd' and level = 'trust'"),
             {"m": REPORT}).one()
     assert indicators[0] == 0 and indicators[1] > 0
+
+
+def test_drivers_add_up_and_split_activity_as_an_independent_count_does(engine, settings, synthetic):
+    sources, reference = synthetic
+    calculate_month(engine, settings, REPORT)
+    with engine.connect() as conn:
+        sums = pd.read_sql(sa.text(
+            "select d.basis, d.time_window, d.level, d.node, d.org_code, d.side,"
+            " sum(d.contribution) as contributions, sum(d.opportunity) as opportunities,"
+            " count(d.contribution) as defined, max(m.activity_index) as a,"
+            " max(m.cost_index) as c, max(m.wte_index) as l,"
+            " max(m.cost_opportunity) as cost_opportunity"
+            " from mart.ip_driver d join mart.implied_productivity m"
+            " using (org_code, period, time_window, basis, level, node)"
+            " where d.period = :m group by 1, 2, 3, 4, 5, 6"), conn, params={"m": REPORT})
+        by_pod = pd.read_sql(sa.text(
+            "select org_code, basis, component, base_value, current_value from mart.ip_driver"
+            " where period = :m and time_window = 'ytd' and level = 'trust' and side = 'activity'"),
+            conn, params={"m": REPORT})
+    index = {"activity": "a", "cost": "c", "wte": "l"}
+    checked = 0
+    for r in sums.itertuples():
+        growth = getattr(r, index[r.side])
+        if growth is None or pd.isna(growth):
+            assert r.defined == 0
+            continue
+        assert abs(float(r.contributions) - (float(growth) - 1)) < 1e-9, r
+        if r.side == "cost" and pd.isna(r.cost_opportunity):   # no activity: no A
+            assert pd.isna(r.opportunities), r
+        elif r.side == "cost":
+            assert abs(float(r.opportunities) - float(r.cost_opportunity)) < 1e-6, r
+        checked += 1
+    assert checked > 400 and set(sums.side) == {"activity", "cost", "wte"}
+
+    # CWA by point of delivery for each trust's year to date, counted from the frames written.
+    prices = {(p, h): c for p, h, c in reference["unit_costs"].itertuples(index=False)}
+    act = sources["activity"]
+    act = act[act.attendance_status.isna() | (act.attendance_status == "attended")].copy()
+    act["price"] = [prices.get((p, h), prices.get((p, "*"))) for p, h in
+                    zip(act.pod, act.hrg_code.where(act.hrg_code.notna(), None))]
+    act = act[act.price.notna()]
+    act["cwa"] = act["count"] * act["price"]
+    spans = {b: windows(REPORT, b)["ytd"] for b in ("base_year", "prior_year")}
+    for r in by_pod.itertuples():
+        rows = act[(act.org_code == r.org_code) & (act.pod == r.component)]
+        assert float(r.current_value) == pytest.approx(rows[rows.period.isin(spans[r.basis]["current"])].cwa.sum())
+        assert float(r.base_value) == pytest.approx(rows[rows.period.isin(spans[r.basis]["base"])].cwa.sum())
+    assert set(by_pod.component) == set(act.pod)

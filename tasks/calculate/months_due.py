@@ -7,6 +7,7 @@ from importlib import resources
 from sqlalchemy.engine import Engine
 
 from tasks import db
+from tasks.months import months_of_year_to
 
 
 def _sql(name: str) -> str:
@@ -36,3 +37,15 @@ def series_months(eng: Engine, month: str, base_year: str) -> list[str]:
         rows = conn.execute(_sql("series_months.sql"),
                             {"month": month, "base_year": base_year}).fetchall()
     return [r[0] for r in rows]
+
+
+def months_to_calculate(eng: Engine, month: str, base_year: str) -> list[str]:
+    """The months before this one a close of it calculates first: its year's months (the
+    month-by-month charts), the months its SPC series reads, and every month calculated
+    before whose windows a load has changed since (a restated past month revises the
+    figures that read it), each only if a load changed what it reads."""
+    with db.psycopg_connection(eng) as conn:
+        calculated = [r[0] for r in conn.execute(_sql("calculated_months.sql"), {"month": month})]
+    candidates = (set(months_of_year_to(month)[:-1]) | set(series_months(eng, month, base_year))
+                  | set(calculated)) - {month}
+    return stale_months(eng, sorted(candidates), base_year)

@@ -81,16 +81,23 @@ def calculate_month(eng: Engine, settings: Settings, month: str) -> dict:
         conn.execute("set local work_mem = '256MB'")
         _parameters(conn, report, settings)
         conn.execute(_sql())
+        # What moved each figure, once the figures are there to add up to.
+        conn.execute(_sql("drivers.sql"))
         # Signal or noise: read after the month's figures, from them and the months before.
         conn.execute(_sql("spc.sql"))
         orgs = [r[0] for r in conn.execute("select org_code from calc_org order by 1")]
         rows = conn.execute("select count(*) from mart.implied_productivity where period = %s",
                             (month,)).fetchone()[0]
         seconds = round(time.perf_counter() - started, 3)
-        conn.execute(
+        run = conn.execute(
             "insert into ops.calculation_run (period, base_year, orgs, mart_rows, seconds)"
-            " values (%s, %s, %s, %s, %s)", (month, settings.base_year, orgs, rows, seconds))
-    return {"month": month, "orgs": orgs, "mart_rows": rows, "seconds": seconds}
+            " values (%s, %s, %s, %s, %s) returning calculation_run_id",
+            (month, settings.base_year, orgs, rows, seconds)).fetchone()[0]
+        # Lineage and first values, in the same transaction as the figures they describe.
+        conn.execute(_sql("calculation_input.sql"), {"run": run})
+        conn.execute(_sql("first_figure.sql"), {"run": run, "month": month})
+    return {"month": month, "orgs": orgs, "mart_rows": rows, "seconds": seconds,
+            "calculation_run_id": run}
 
 
 @task(name="calculate", task_run_name="calculate-{month}", retries=2, retry_delay_seconds=[10, 60],
