@@ -24,6 +24,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 
 import psycopg
@@ -126,6 +127,9 @@ def main() -> None:
             conn.execute(
                 f"insert into ops.load_slice select load_id, org_code, period, count(*), sum({measure})"
                 f" from raw.{table} where load_id = %s group by 1, 2, 3", [load_id])
+            # The month aggregates the loader keeps in the same transaction as its rows.
+            conn.execute(resources.files("sql").joinpath("load", f"month_{table}.sql")
+                         .read_text(encoding="utf-8"), {"load_id": load_id})
             conn.execute(
                 "update ops.load_log set status = 'loaded', rows_read = n, rows_loaded = n,"
                 " rows_quarantined = 0, finished_at = clock_timestamp()"

@@ -51,7 +51,9 @@ cross join lateral (values ('trust', f.org_code),
 where lvl.node is not null
 group by f.org_code, w.basis, w.time_window, w.role, lvl.level, lvl.node, f.side, f.component;
 
-delete from mart.ip_driver where period = (select to_char(report, 'YYYY-MM') from calc_param);
+delete from mart.ip_driver
+where period = (select to_char(report, 'YYYY-MM') from calc_param)
+  and org_code in (select org_code from calc_org);
 
 -- Contributions share the node's comparison total: null where its index is (no base, or last
 -- year's months not all loaded). The cost side's opportunities share A, so they sum to the

@@ -1,7 +1,7 @@
--- Implied productivity, efficiency indicators and peer ranks for one report month, on both
--- bases (METHODOLOGY.md). Reads calc_param (report date, base_year), made by
--- tasks/calculate/run.py in the same transaction; replaces the month's mart rows for every
--- org with data.
+-- Implied productivity and efficiency indicators for one report month, on both bases
+-- (METHODOLOGY.md). Reads calc_param (report date, base_year, the orgs asked for or null for
+-- every org), made by tasks/calculate/run.py in the same transaction; replaces the month's
+-- mart rows of the orgs it calculates (peer ranks, across every org, are peer_rank.sql's).
 
 -- The months each window compares on each basis, and how many calendar days they hold
 -- (sickness rate).
@@ -19,11 +19,13 @@ create temp table calc_month on commit drop as
 select period, financial_year, bool_or(role = 'current') as is_current
 from calc_window group by period, financial_year;
 
--- Orgs calculated: those with any fact in the report year's months.
+-- Orgs calculated: those with any fact in the report year's months (of those asked for).
 create temp table calc_org on commit drop as
 select distinct org_code from core.loaded_slice
 where source in ('ledger', 'workforce', 'activity')
-  and period = any(array(select period from calc_month where is_current));
+  and period = any(array(select period from calc_month where is_current))
+  and ((select orgs from calc_param) is null
+       or org_code = any(array(select unnest(orgs) from calc_param)));
 
 -- Whether each org has every comparison month of each window loaded, from every source. The
 -- base year's months are the data-quality checks' to insist on (a missing one blocks the
@@ -279,7 +281,8 @@ select i.*,
 from indexed i;
 
 delete from mart.implied_productivity
-where period = (select to_char(report, 'YYYY-MM') from calc_param);
+where period = (select to_char(report, 'YYYY-MM') from calc_param)
+  and org_code in (select org_code from calc_org);
 
 insert into mart.implied_productivity (
     org_code, period, financial_year, fin_month, time_window, basis, comparison_year, level, node,
@@ -303,7 +306,8 @@ from calc_result r, calc_param p;
 
 -- The nine indicators (METHODOLOGY.md), base and current, for every node and window.
 delete from mart.efficiency_indicator
-where period = (select to_char(report, 'YYYY-MM') from calc_param);
+where period = (select to_char(report, 'YYYY-MM') from calc_param)
+  and org_code in (select org_code from calc_org);
 
 insert into mart.efficiency_indicator (
     org_code, period, time_window, basis, level, node, indicator, base_value, current_value,
@@ -342,33 +346,3 @@ cross join lateral (values
      case when r.comparison_loaded then r.cost_base / nullif(r.cwa_base, 0) end,
      r.cost_current / nullif(r.cwa_current, 0))
 ) v (indicator, base_value, current_value);
-
--- Trusts ranked on IPc per basis and window, the loaded ones with published peers; rank 1 is
--- the most productive and ties share the better rank. A loaded org outranks its own published
--- figure. A published figure without a month (NHS England's file as published) stands for
--- whichever month is ranked, unless the peer has one for that month.
-delete from mart.peer_rank
-where period = (select to_char(report, 'YYYY-MM') from calc_param);
-
-insert into mart.peer_rank (period, time_window, basis, org_code, org_name, ip_cost, rank,
-                            peer_count, source)
-with candidates as (
-    select r.basis, r.time_window, r.org_code, null::text as org_name, r.ip_cost,
-           'loaded' as source
-    from calc_result r
-    where r.level = 'trust' and r.ip_cost is not null
-    union all
-    (select distinct on (pr.basis, pr.time_window, pr.org_code)
-            pr.basis, pr.time_window, pr.org_code, pr.org_name, pr.ip_cost, 'published'
-     from core.peers pr, calc_param p
-     where (pr.period = to_char(p.report, 'YYYY-MM') or pr.period is null)
-       and pr.org_code not in (select org_code from calc_org)
-     order by pr.basis, pr.time_window, pr.org_code, pr.period nulls last)
-)
-select to_char(p.report, 'YYYY-MM'), c.time_window, c.basis, c.org_code,
-       coalesce(c.org_name, (select max(org_name) from core.peers where org_code = c.org_code)),
-       c.ip_cost,
-       rank() over (partition by c.basis, c.time_window order by c.ip_cost desc),
-       count(*) over (partition by c.basis, c.time_window),
-       c.source
-from candidates c, calc_param p;

@@ -113,7 +113,9 @@ select org_code, basis, level, node, measure, point_period, i, n, value, mean,
        end as direction
 from rules;
 
-delete from mart.spc_point where period = (select to_char(report, 'YYYY-MM') from calc_param);
+delete from mart.spc_point
+where period = (select to_char(report, 'YYYY-MM') from calc_param)
+  and org_code in (select org_code from calc_org);
 insert into mart.spc_point (org_code, period, basis, level, node, measure, point_period, value,
                             mean, lower_limit, upper_limit, special_cause, special_cause_rule,
                             direction)
@@ -125,7 +127,9 @@ from spc_flagged f, calc_param p;
 -- Every node of the month, with or without a series: a node with no figure yet is
 -- insufficient data, not missing. Targets: back to base-year productivity (0), or the
 -- national growth on last year.
-delete from mart.spc_summary where period = (select to_char(report, 'YYYY-MM') from calc_param);
+delete from mart.spc_summary
+where period = (select to_char(report, 'YYYY-MM') from calc_param)
+  and org_code in (select org_code from calc_org);
 insert into mart.spc_summary (org_code, period, basis, level, node, measure, points, mean,
                               lower_limit, upper_limit, variation, target, assurance,
                               latest_period, latest_value, special_cause_rule)
@@ -150,4 +154,5 @@ left join spc_limits l on l.org_code = m.org_code and l.basis = m.basis and l.le
 left join spc_flagged last on last.org_code = m.org_code and last.basis = m.basis
                           and last.level = m.level and last.node = m.node
                           and last.measure = ms.measure and last.i = last.n
-where m.period = to_char(p.report, 'YYYY-MM') and m.time_window = 'month';
+where m.period = to_char(p.report, 'YYYY-MM') and m.time_window = 'month'
+  and m.org_code in (select org_code from calc_org);
