@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import deployment, flow_run
 from pydantic import BaseModel, Field
 
@@ -17,7 +17,7 @@ from tasks import db
 from tasks.alert.task import alert
 from tasks.calculate.months_due import latest_month_with_data, months_to_calculate
 from tasks.calculate.run import calculate
-from tasks.calculate.summary import trust_summary
+from tasks.calculate.summary import lineage, trust_summary
 from tasks.months import month_closed_by
 from tasks.notify import delivery_run
 from tasks.quality.task import quality
@@ -99,6 +99,16 @@ def _headline_markdown(month: str, lines: list[str], reports: list[dict]) -> str
     return "\n".join(parts)
 
 
+def _lineage_artifact(eng, month: str) -> None:
+    """The files behind each trust's figures, for the platform team and auditors."""
+    rows = [{"trust": r["org_code"], "source": r["source"], "file": r["origin"],
+             "sha256": r["content_hash"], "loaded": f"{r['finished_at']:%Y-%m-%d %H:%M %Z}",
+             "rows loaded": r["rows_loaded"], "rows quarantined": r["rows_quarantined"],
+             "months": ", ".join(r["months"] or []) or "reference"} for r in lineage(eng, month)]
+    create_table_artifact(key=f"lineage-{month}", table=rows,
+                          description=f"The files behind each trust's figures for {month}")
+
+
 def _tell_the_platform_team(settings: Settings, month: str, loads: list[dict],
                             emailed: list[dict], alerts: dict, blocked: dict[str, list[str]],
                             lines: list[str], dry_run: bool) -> list[str]:
@@ -164,6 +174,7 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # n
     calculate(month)
     print(f"calculated {month}" + (f" and {len(earlier_months)} earlier month(s) its charts read"
                                    " or new data changed" if earlier_months else ""))
+    _lineage_artifact(eng, month)
     summaries = trust_summary(eng, month)
     publishable = [s["org_code"] for s in summaries if s["org_code"] not in blocked]
 

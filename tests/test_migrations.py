@@ -29,7 +29,7 @@ def _definitions(conn) -> dict[str, str]:
     """Every view and function of sql/views (core, mart and ops) as PostgreSQL holds it now."""
     views = conn.execute(sa.text(
         "select schemaname || '.' || viewname, pg_get_viewdef((schemaname || '.' || viewname)::regclass)"
-        " from pg_views where schemaname in ('core', 'mart')")).all()
+        " from pg_views where schemaname in ('core', 'mart', 'ops')")).all()
     functions = conn.execute(sa.text(
         "select p.oid::regprocedure::text, pg_get_functiondef(p.oid) from pg_proc p"
         " join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('core', 'ops')")).all()

@@ -11,6 +11,7 @@ from synthetic import REPORT, load_all, load_synthetic, synthetic_sources
 from schemas.settings import Settings
 from tasks.calculate.months_due import months_to_calculate
 from tasks.calculate.run import calculate_month
+from tasks.calculate.summary import lineage
 from tasks.months import month_date
 
 
@@ -97,3 +98,13 @@ def test_a_restated_month_revises_the_figures_that_read_it_and_nothing_else(
     assert {"ledger", "workforce", "activity", "hierarchy", "deflators", "unit_costs"} <= set(
         inputs.source)
     assert {"ledger/RXA_ledger.csv", "ledger/RXB_ledger.csv"} <= set(inputs.origin)
+
+    # The close's lineage artifact: each trust's own files and the reference files, no other's.
+    files = pd.DataFrame(lineage(engine, REPORT))
+    rxa = files[files.org_code == "RXA"]
+    assert "ledger/RXA_ledger_2024-05_restated.csv" in set(rxa.origin)
+    assert not any("RXB" in origin for origin in rxa.origin)
+    assert {"reference/hierarchy.csv", "reference/deflators.csv"} <= set(rxa.origin)
+    assert {"RXB_ledger.csv", "RXB_activity.csv"} <= {o.split("/")[-1] for o in
+                                                      files[files.org_code == "RXB"].origin}
+    assert all(len(h) == 64 for h in files.content_hash)

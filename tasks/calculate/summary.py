@@ -46,3 +46,13 @@ def trust_summary(eng: Engine, month: str, adverse_services: int = 5) -> list[di
 
 def _float(value) -> float | None:
     return None if value is None else float(value)
+
+
+def lineage(eng: Engine, month: str) -> list[dict]:
+    """Per trust, the files its latest calculation of the month read: name, SHA-256, when
+    loaded, rows loaded and quarantined, the months it holds."""
+    sql = resources.files("sql").joinpath("calc", "lineage.sql").read_text(encoding="utf-8")
+    with db.psycopg_connection(eng) as conn:
+        cursor = conn.execute(sql, {"month": month})
+        columns = [c.name for c in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor]
