@@ -7,6 +7,8 @@ ops.backfill with its range, reason and outcome.
 
 from __future__ import annotations
 
+import time
+
 from prefect import flow
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.runtime import flow_run
@@ -54,6 +56,19 @@ def _progress(eng, backfill_id: int, done: int, status: str = "running", message
             (done, status, message, status, backfill_id))
 
 
+def _time_left(started: float, calculated: int, remaining: int) -> str:
+    """Months to do and the time they will take at the pace so far."""
+    if not remaining:
+        return "done"
+    seconds = (time.monotonic() - started) / max(calculated, 1) * remaining
+    return f"{remaining} month(s) to do, about {_duration(seconds)} left"
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
 @flow(name="backfill", flow_run_name="backfill-{parameters.start}-to-{parameters.end}",
       log_prints=True, timeout_seconds=24 * 3600, on_failure=[notify_on_failure],
       on_crashed=[notify_on_failure])
@@ -67,11 +82,13 @@ def backfill(parameters: BackfillParameters) -> list[dict]:
     progress = create_progress_artifact(progress=0.0, key="backfill-progress",
                                         description=f"Backfill {parameters.start} to {parameters.end}")
     results, done = [], 0
+    started = time.monotonic()
     try:
         for done, month in enumerate(months, start=1):
             if month in to_do:
                 results.append(calculate(month))
-                print(f"[{done}/{len(months)}] calculated {month}")
+                print(f"[{done}/{len(months)}] calculated {month};"
+                      f" {_time_left(started, len(results), len(to_do) - len(results))}")
             else:
                 print(f"[{done}/{len(months)}] {month} already calculated since the last load")
             update_progress_artifact(progress, progress=100.0 * done / len(months))

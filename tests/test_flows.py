@@ -126,11 +126,14 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
 
 
 def test_backfill_calculates_every_month_and_records_itself(prefect_api, prodpack_env, engine,
-                                                           monkeypatch):
+                                                           monkeypatch, capsys):
     monkeypatch.setenv("PRODPACK_DQ_MATERIALITY_ERROR", "0.5")
     write_synthetic(prodpack_env.landing_dir)
 
     assert main(["backfill", "--from", "2024-04", "--to", REPORT, "--reason", "first load"]) == 0
+    progress = capsys.readouterr().err   # the flow's progress lines, on the terminal
+    assert "[1/5] calculated 2024-04; 4 month(s) to do, about " in progress
+    assert "[5/5] calculated 2024-08; done" in progress
     assert main(["backfill", "--from", "2024-04", "--to", REPORT]) == 0
 
     with engine.connect() as conn:
