@@ -56,14 +56,18 @@ DEFLATOR_ROWS = [("2019/20", 1.0, 1.0), ("2023/24", 1.198, 1.163), ("2024/25", 1
 GAP_MONTHS = ["2023-09", "2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03"]
 
 
-def synthetic_sources(seed: int, extra_months: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+def synthetic_sources(seed: int, extra_months: tuple[str, ...] = (),
+                      surge: dict[str, float] | None = None) -> dict[str, pd.DataFrame]:
+    """extra_months: more months before April 2024, drawn like last year's (a longer series);
+    surge: months whose activity is that many times what was drawn (a planted signal)."""
     rng = np.random.default_rng(seed)
-    # Last year's months come last, so the base and current months draw what they always did.
+    # Last year's months come last, so the base and current months draw what they always did;
+    # extra months after them, so the others draw the same with or without them.
     months = BASE_MONTHS + CURRENT_MONTHS + PRIOR_MONTHS + list(extra_months)
     ledger, workforce, activity = [], [], []
     for org_index, org in enumerate(ORGS):
         for month in months:
-            current = month >= "2024"
+            current = month >= "2024-04"
             for cc, _, _, _ in HIERARCHY + [("C99", None, None, None)]:   # C99: not in the hierarchy
                 for code, category, _ in SUBJECTIVES:
                     if rng.random() < 0.15:
@@ -86,6 +90,7 @@ def synthetic_sources(seed: int, extra_months: tuple[str, ...] = ()) -> dict[str
                         statuses = ["attended", "dna", "cancelled", ""] if pod.startswith("OP") else [""]
                         for status in statuses:
                             n = int(rng.integers(1, 30 if current and tfc == "110" else 20))
+                            n = round(n * (surge or {}).get(month, 1))
                             los = int(rng.integers(0, 9)) if pod in ("EL", "NEL") else None
                             preop = int(rng.integers(0, 3)) if pod == "EL" and rng.random() < 0.7 else None
                             activity.append((org, month, pod, tfc, hrg or None, status or None, los, preop, n))
@@ -116,10 +121,11 @@ def reference_frames() -> dict[str, pd.DataFrame]:
     }
 
 
-def write_synthetic(landing: Path, seed: int = 7, drop: tuple[tuple[str, str, str], ...] = ()):
+def write_synthetic(landing: Path, seed: int = 7, drop: tuple[tuple[str, str, str], ...] = (),
+                    extra_months: tuple[str, ...] = (), surge: dict[str, float] | None = None):
     """Write the dataset as one file per org and source, less the (org, source, month) slices
-    in `drop`; return the frames it was written from."""
-    sources, reference = synthetic_sources(seed), reference_frames()
+    in `drop`, with any extra months and surges; return the frames it was written from."""
+    sources, reference = synthetic_sources(seed, extra_months, surge), reference_frames()
     frames = {f"reference/{k}": v for k, v in reference.items()}
     for source, frame in sources.items():
         for org in ORGS:

@@ -19,6 +19,8 @@ from tasks.report.sheets import (
     with_reason,
     write_dq_notes,
 )
+from tasks.report.spc import ASSURANCE, VARIATION, node_reading_cell, variation_words
+from tasks.report.spc_chart import Panel, spc_sheets
 from tasks.report.style import (
     INDEX,
     NHS_DARK_GREY,
@@ -41,6 +43,7 @@ def write(data: OrgData, path: Path) -> Path:
     book = Book(path, footer=f"{data.org_name} · implied productivity · {data.month_label}")
     summary_sheet(book, data)
     trend_sheet(book, data)
+    spc_charts_sheet(book, data)
     clinical_groups_sheet(book, data)
     services_sheet(book, data)
     nhse_sheet(book, data)
@@ -125,6 +128,7 @@ def key_messages(data: OrgData) -> list[str]:
         if wte is not None:
             text += f" Staff in post are {abs(wte):,.1f} WTE {'above' if wte > 0 else 'below'} it."
         messages.append(text)
+    messages.append(spc_message(data))
     adverse, favourable = extreme_services(data)
     if adverse:
         s = adverse[0]
@@ -150,6 +154,31 @@ def extreme_services(data: OrgData) -> tuple[list[dict], list[dict]]:
             data.largest_services("favourable", SERVICES_SHOWN))
 
 
+# --- signal or noise -------------------------------------------------------------------
+
+def spc_charts_sheet(book: Book, data: OrgData) -> None:
+    """The trust's implied productivity month by month as SPC charts: cost and workforce, each
+    against the base year and against last year."""
+    panels = [Panel(f"Implied productivity ({what}) {data.lens_label(basis)}", "trust",
+                    data.org_code, measure, basis)
+              for measure, what in (("ip_cost", "cost"), ("ip_wte", "workforce"))
+              for basis in (BASE, PRIOR)]
+    spc_sheets(book, data, "SPC charts",
+               f"Signal or noise: implied productivity month by month — {data.month_label}",
+               f"{trust_title(data)} · each month alone against the same month of "
+               f"{data.base_year} and of last year, as Making Data Count reads a measure",
+               panels)
+
+
+def spc_message(data: OrgData) -> str:
+    """The trust's month-by-month reading on cost, on both lenses, in a sentence."""
+    readings = {basis: data.spc_reading("trust", data.org_code, "ip_cost", basis)
+                for basis in (BASE, PRIOR)}
+    return ("Month by month (SPC charts sheet), implied productivity on cost reads "
+            + "; ".join(f"{data.lens_label(basis)}: {variation_words(data, reading)}"
+                        for basis, reading in readings.items()) + ".")
+
+
 # --- clinical groups and directorates -------------------------------------------------
 
 TABLE_COLUMNS = [  # header, basis, mart column, window, format, width
@@ -159,12 +188,16 @@ TABLE_COLUMNS = [  # header, basis, mart column, window, format, width
     ("IPc, month", BASE, "ip_cost", "month", PERCENT_CHANGE, 10),
     ("IPc, YTD", BASE, "ip_cost", "ytd", PERCENT_CHANGE, 10),
     ("RAG", BASE, None, "ytd", None, 8),
+    ("Variation, IPc month by month", BASE, VARIATION, "month", None, 16),
+    ("Assurance, IPc", BASE, ASSURANCE, "month", None, 15),
     ("IPw, YTD", BASE, "ip_wte", "ytd", PERCENT_CHANGE, 10),
     ("Cost opportunity £, YTD", BASE, "cost_opportunity", "ytd", POUNDS, 13),
     ("WTE opportunity, YTD", BASE, "wte_opportunity", "ytd", WTE, 11),
     ("IPc, month", PRIOR, "ip_cost", "month", PERCENT_CHANGE, 10),
     ("IPc, YTD", PRIOR, "ip_cost", "ytd", PERCENT_CHANGE, 10),
     ("Target", PRIOR, None, "ytd", None, 8),
+    ("Variation, IPc month by month", PRIOR, VARIATION, "month", None, 16),
+    ("Assurance, IPc", PRIOR, ASSURANCE, "month", None, 15),
 ]
 
 
@@ -206,6 +239,9 @@ def node_line(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str
         source = data.row(window, level, node, basis) or {}
         if column is None:
             book.text(ws, row, 2 + i, verdict(data, source, basis), align="center", **line)
+        elif column in (VARIATION, ASSURANCE):
+            node_reading_cell(book, ws, row, 2 + i, data, level, node, basis, column,
+                              bottom=1, bottom_color=NHS_PALE_GREY)
         else:
             book.number(ws, row, 2 + i, source.get(column), num_format, **line)
     notes = with_reason(data.notes_text(ytd_row), "ip_cost",

@@ -64,6 +64,12 @@ class OrgData:
     # Year-to-date services by direction ('adverse', 'favourable'), largest first, as
     # mart.service_opportunity_rank ranks them: the one home of that ranking.
     ranked_services: dict[str, list[str]] = field(default_factory=dict)
+    # Signal or noise (METHODOLOGY.md): each node's SPC reading by (basis, measure, level,
+    # node); the charted points of the trust, groups and directorates, oldest first; and the
+    # words for a reading, as mart.label has them.
+    spc: dict[tuple[str, str, str, str], dict] = field(default_factory=dict)
+    spc_points: dict[tuple[str, str, str, str], list[dict]] = field(default_factory=dict)
+    spc_labels: dict[tuple[str, str], str] = field(default_factory=dict)
 
     # periods, in words ----------------------------------------------------------------
     @property
@@ -135,6 +141,18 @@ class OrgData:
         return [t for t in self.trend
                 if t["basis"] == basis and t["level"] == level and t["node"] == node]
 
+    # signal or noise ----------------------------------------------------------------------
+    def spc_reading(self, level: str, node: str, measure: str = "ip_cost",
+                    basis: str = BASE) -> dict | None:
+        return self.spc.get((basis, measure, level, node))
+
+    def spc_series(self, level: str, node: str, measure: str = "ip_cost",
+                   basis: str = BASE) -> list[dict]:
+        return self.spc_points.get((basis, measure, level, node), [])
+
+    def spc_label(self, kind: str, code: str | None) -> str | None:
+        return self.spc_labels.get((kind, code)) if code else None
+
     # data quality beside the figures -------------------------------------------------
     def notes_touching(self, level: str, node: str) -> list[DQNote]:
         """Trust figures are touched by every note; a node below, by notes naming its services."""
@@ -193,11 +211,16 @@ def load_month(eng: Engine, settings: Settings, month: str, orgs: list[str] | No
         dq = _fetch(conn, _query("dq_notes"), params)
         largest = _fetch(conn, _query("largest_services"), params)
         published = _fetch(conn, _query("published"), params)
+        spc = _fetch(conn, _query("spc_readings"), params)
+        points = _fetch(conn, _query("spc_points"), params)
+        labels = {(r["kind"], r["code"]): r["label"]
+                  for r in _fetch(conn, _query("spc_labels"), None)}
 
     data = {t["org_code"]: OrgData(org_code=t["org_code"], org_name=t["org_name"], month=month,
                                    financial_year=t["financial_year"], fin_month=t["fin_month"],
                                    base_year=settings.base_year,
-                                   year_on_year_target=settings.year_on_year_target)
+                                   year_on_year_target=settings.year_on_year_target,
+                                   spc_labels=labels)
             for t in trusts}
     for r in rows:
         data[r["org_code"]].rows[(r["basis"], r["time_window"], r["level"], r["node"])] = r
@@ -211,6 +234,11 @@ def load_month(eng: Engine, settings: Settings, month: str, orgs: list[str] | No
         data[i["org_code"]].indicators.append(i)
     for r in largest:
         data[r["org_code"]].ranked_services.setdefault(r["direction"], []).append(r["node"])
+    for r in spc:
+        data[r["org_code"]].spc[(r["basis"], r["measure"], r["level"], r["node"])] = r
+    for p in points:   # oldest first, as the query orders them
+        data[p["org_code"]].spc_points.setdefault(
+            (p["basis"], p["measure"], p["level"], p["node"]), []).append(p)
     titles = {c.name: c.title for c in checks()}
     for d in dq:
         org = data[d["org_code"]]
@@ -270,6 +298,10 @@ def figures_sha256(data: OrgData) -> str:
         "indicators": data.indicators, "published": data.published,
         # The data-quality run's id changes every run; its notes are what the report shows.
         "dq": [{**asdict(n), "services": sorted(n.services)} for n in data.dq_notes],
+        # The SPC reading, the points the charts draw and the words they are read in.
+        "spc": [data.spc[k] for k in sorted(data.spc)],
+        "spc_points": [data.spc_points[k] for k in sorted(data.spc_points)],
+        "spc_labels": sorted(data.spc_labels.items()),
     }
     canonical = json.dumps(shown, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

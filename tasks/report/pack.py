@@ -22,6 +22,8 @@ from tasks.report.sheets import (
     with_reason,
     write_dq_notes,
 )
+from tasks.report.spc import ASSURANCE, VARIATION, node_reading_cell
+from tasks.report.spc_chart import Panel, spc_sheets
 from tasks.report.style import (
     INDEX,
     NHS_DARK_GREY,
@@ -43,6 +45,7 @@ def write(data: OrgData, clinical_group: str, path: Path) -> Path:
     summary_sheet(book, data, clinical_group)
     for directorate in data.nodes("ytd", "directorate", clinical_group=clinical_group):
         directorate_sheet(book, data, clinical_group, directorate)
+    spc_charts_sheet(book, data, clinical_group)
     triangulation_sheets(book, data, clinical_group)
     efficiency_sheet(book, data, clinical_group)
     cip_sheet(book, data, clinical_group)
@@ -133,6 +136,8 @@ SERVICE_COLUMNS = [  # header, basis, mart column, window, format, width
     ("IPc, quarter", BASE, "ip_cost", "quarter", PERCENT_CHANGE, 9),
     ("IPc, YTD", BASE, "ip_cost", "ytd", PERCENT_CHANGE, 9),
     ("RAG (YTD)", BASE, None, "ytd", None, 8),
+    ("Variation, IPc month by month", BASE, VARIATION, "month", None, 14),
+    ("Assurance, IPc", BASE, ASSURANCE, "month", None, 14),
     ("IPw, YTD", BASE, "ip_wte", "ytd", PERCENT_CHANGE, 9),
     ("Activity index, YTD", BASE, "activity_index", "ytd", INDEX, 9),
     ("Cost index, YTD", BASE, "cost_index", "ytd", INDEX, 9),
@@ -143,6 +148,8 @@ SERVICE_COLUMNS = [  # header, basis, mart column, window, format, width
     ("IPc, quarter", PRIOR, "ip_cost", "quarter", PERCENT_CHANGE, 9),
     ("IPc, YTD", PRIOR, "ip_cost", "ytd", PERCENT_CHANGE, 9),
     ("Target (YTD)", PRIOR, None, "ytd", None, 8),
+    ("Variation, IPc month by month", PRIOR, VARIATION, "month", None, 14),
+    ("Assurance, IPc", PRIOR, ASSURANCE, "month", None, 14),
 ]
 
 
@@ -179,6 +186,9 @@ def node_row(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str,
         source = data.row(window, level, node, basis) or {}
         if column is None:
             book.text(ws, row, 2 + i, verdict(data, source, basis), align="center", **line)
+        elif column in (VARIATION, ASSURANCE):
+            node_reading_cell(book, ws, row, 2 + i, data, level, node, basis, column,
+                              bottom=1, bottom_color=NHS_PALE_GREY)
         else:
             book.number(ws, row, 2 + i, source.get(column), num_format, **line)
     notes = with_reason(data.notes_text(ytd_row), "ip_cost",
@@ -186,6 +196,22 @@ def node_row(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str,
     book.text(ws, row, 2 + len(SERVICE_COLUMNS), notes, text_wrap=True, font_size=9,
               font_color=NHS_DARK_GREY, **line)
     return row + 1
+
+
+# --- signal or noise -------------------------------------------------------------------
+
+def spc_charts_sheet(book: Book, data: OrgData, group: str) -> None:
+    """The group's and each directorate's implied productivity on cost month by month as SPC
+    charts, against the base year and against last year side by side."""
+    nodes = [("clinical_group", group)] + [
+        ("directorate", d["node"]) for d in data.nodes("ytd", "directorate", clinical_group=group)]
+    panels = [Panel(f"{node}: implied productivity (cost) {data.lens_label(basis)}", level, node,
+                    "ip_cost", basis) for level, node in nodes for basis in (BASE, PRIOR)]
+    spc_sheets(book, data, "SPC charts",
+               f"{group} — signal or noise, {pack_title(data)}",
+               f"{trust_title(data)} · the group and each directorate month by month against the "
+               f"same month of {data.base_year} and of last year, as Making Data Count reads a "
+               "measure", panels)
 
 
 # --- data quality ----------------------------------------------------------------------

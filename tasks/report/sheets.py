@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tasks.report.definitions import DEFINITIONS
 from tasks.report.model import OrgData
+from tasks.report.spc import spc_definitions
 from tasks.report.style import NHS_PALE_GREY, PERCENT_CHANGE, POUNDS, SEVERITY_LABEL, Book
 
 DQ_FINDINGS_SHOWN = 12
@@ -94,7 +95,7 @@ def definitions_sheet(book: Book, data: OrgData, extra: list[tuple[str, str]] = 
     header_row = row
     row = book.header(ws, row, 1, ["Term", "Meaning"])
     book.repeat_header(ws, header_row)
-    for term, meaning in [*DEFINITIONS, *extra]:
+    for term, meaning in [*DEFINITIONS, *spc_definitions(data), *extra]:
         term = term.replace("the base year", data.base_year)
         meaning = (meaning.replace("the base year", data.base_year)
                    .replace("the national target", f"the national target of "
