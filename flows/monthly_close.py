@@ -10,18 +10,16 @@ from prefect.runtime import deployment, flow_run
 from pydantic import BaseModel, Field
 
 from flows.console_log import NOT_ON_CONSOLE
+from flows.fan_out import run_stage
 from flows.load import load_sources
 from flows.platform import notify_on_failure, platform_notice
 from schemas.settings import Settings
-from tasks import db
-from tasks.alert.task import alert
-from tasks.calculate.months_due import latest_month_with_data, months_to_calculate
-from tasks.calculate.run import calculate
+from tasks import close_state, db
+from tasks.calculate.months_due import latest_month_with_data, months_to_calculate, stale_months
+from tasks.calculate.run import peer_ranks
 from tasks.calculate.summary import lineage, trust_summary
 from tasks.months import month_closed_by
 from tasks.notify import delivery_run
-from tasks.quality.task import quality
-from tasks.report.task import email_executive_reports, report
 
 
 class CloseParameters(BaseModel):
@@ -99,6 +97,23 @@ def _headline_markdown(month: str, lines: list[str], reports: list[dict]) -> str
     return "\n".join(parts)
 
 
+def _unchanged(eng, settings: Settings, month: str, org: str) -> bool:
+    """Whether no load since the trust's last calculation changed what its month reads."""
+    return not (stale_months(eng, [month], settings.base_year, org)
+                or months_to_calculate(eng, month, settings.base_year, org))
+
+
+def _merged_alerts(month: str, summaries: list[dict]) -> dict:
+    """The trusts' alert summaries as one, for the run's result and notices."""
+    merged: dict = {"month": month, "variances": 0, "sent": [], "failed": [], "would_send": [],
+                    "unrouted": []}
+    for summary in summaries:
+        merged["variances"] += summary.get("variances", 0)
+        for key in ("sent", "failed", "would_send", "unrouted"):
+            merged[key] += summary.get(key, [])
+    return merged
+
+
 def _lineage_artifact(eng, month: str) -> None:
     """The files behind each trust's figures, for the platform team and auditors."""
     rows = [{"trust": r["org_code"], "source": r["source"], "file": r["origin"],
@@ -162,37 +177,54 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # n
     if month is None:
         raise ValueError("no month has ledger, workforce and activity data: load some files first")
 
-    checked = quality(month, str(flow_run.id or "local"))
-    blocked = checked["blocked"]
-    print(f"closing {month}: {len(checked['results'])} data-quality result(s), "
-          + (f"blocking {', '.join(sorted(blocked))}" if blocked else "none blocking"))
-    # The month-by-month charts and the SPC series need the month figures of the months
-    # before, and a restated month revises the months that read it: those whose data changed.
-    earlier_months = months_to_calculate(eng, month, settings.base_year)
-    for earlier in earlier_months:
-        calculate(earlier)
-    calculate(month)
-    print(f"calculated {month}" + (f" and {len(earlier_months)} earlier month(s) its charts read"
-                                   " or new data changed" if earlier_months else ""))
-    _lineage_artifact(eng, month)
-    summaries = trust_summary(eng, month)
-    publishable = [s["org_code"] for s in summaries if s["org_code"] not in blocked]
-
-    reports = report(month, parameters.out, publishable, parameters.packs)
-    print(f"wrote {len(reports)} report(s) for {', '.join(publishable) or 'no trust'}")
-    lines = summary_lines(month, summaries, blocked, settings.year_on_year_target)
-    # One deadline and one verdict per mail server for all the close's mail: a server that
-    # does not answer costs one timeout, not one per message.
+    # Each trust's checks and calculation as its own flow run; the peer ranks once every
+    # trust is calculated; then each trust's reports and alerts. A trust published before and
+    # unchanged since is left as it is: a re-run resumes only the trusts that did not finish.
+    trusts = close_state.trusts(eng, month)
+    settled = [org for org, (status, _) in trusts.items()
+               if status == "published" and _unchanged(eng, settings, month, org)]
+    to_close = [org for org in trusts if org not in settled]
+    if settled:
+        print(f"{', '.join(settled)}: published before and unchanged since; not closed again")
+    print(f"closing {month} for {', '.join(to_close) or 'no trust'}")
+    run_stage("calculate", month, to_close, parameters.out, parameters.packs,
+              parameters.dry_run)
+    peer_ranks(month)
+    states = close_state.trusts(eng, month)
+    blocked = {org: [states[org][1] or "blocked by data quality"] for org in to_close
+               if states[org][0] == "blocked"}
+    failed = {org: states[org][1] or f"ended {states[org][0]}" for org in to_close
+              if states[org][0] not in ("blocked", "calculated")}
+    if to_close and len(failed) == len(to_close):
+        raise RuntimeError(f"the {month} close failed for every trust: "
+                           + "; ".join(f"{o}: {m}" for o, m in failed.items()))
+    publishable = [org for org in to_close if states[org][0] == "calculated"]
+    # One deadline and one verdict per mail server for all the mail of the close that runs
+    # here: a server that does not answer costs one timeout, not one per trust or message.
     with delivery_run():
-        emailed = email_executive_reports(month, reports, parameters.dry_run)
-        alerts = alert(month, sorted(blocked), parameters.dry_run, parameters.out)
-        # In the run's logs; the command line prints the headline itself.
+        published = run_stage("publish", month, publishable, parameters.out, parameters.packs,
+                              parameters.dry_run)
+        states = close_state.trusts(eng, month)
+        failed |= {org: states[org][1] or f"ended {states[org][0]}" for org in publishable
+                   if states[org][0] not in ("published", "needs_attention")}
+        reports = [r for p in published.values() for r in p["reports"]]
+        emailed = [e for p in published.values() for e in p["emailed"]]
+        alerts = _merged_alerts(month, [p["alerts"] for p in published.values()])
+        _lineage_artifact(eng, month)
+        summaries = trust_summary(eng, month)
+        print(f"wrote {len(reports)} report(s) for {', '.join(publishable) or 'no trust'}")
+        lines = summary_lines(month, summaries, blocked, settings.year_on_year_target)
         get_run_logger().info("\n".join(lines), extra=NOT_ON_CONSOLE)
         create_markdown_artifact(key=f"monthly-close-{month}",
                                  markdown=_headline_markdown(month, lines, reports),
                                  description=f"Headline figures of the monthly close for {month}")
         attention = _tell_the_platform_team(settings, month, loads, emailed, alerts, blocked,
                                             lines, parameters.dry_run)
-    return {"month": month, "loads": loads, "blocked": blocked, "summaries": summaries,
-            "reports": reports, "emailed": emailed, "alerts": alerts, "headline": lines,
-            "needs_attention": attention}
+    attention += [f"{org}: the close failed ({message}); a re-run closes it again"
+                  for org, message in failed.items()]
+    # A trust whose run went to a worker: its undelivered mail as the run recorded it.
+    attention += [f"{org}: {states[org][1]}" for org in publishable
+                  if states[org][0] == "needs_attention" and org not in published]
+    return {"month": month, "loads": loads, "blocked": blocked, "failed": failed,
+            "summaries": summaries, "reports": reports, "emailed": emailed, "alerts": alerts,
+            "headline": lines, "needs_attention": attention}

@@ -11,6 +11,7 @@ from prefect.artifacts import create_table_artifact
 from schemas.settings import Settings
 from tasks import db
 from tasks.alert.outbox import send_alerts
+from tasks.calculate.summary import trusts_calculated
 from tasks.months import month_label
 
 
@@ -53,13 +54,18 @@ def _artifact_rows(summary: dict) -> list[dict]:
 @task(name="alert", task_run_name="alert-{month}", retries=2, retry_delay_seconds=[10, 60],
       retry_condition_fn=db.retry_transient, timeout_seconds=900)
 def alert(month: str, blocked_orgs: list[str], dry_run: bool = False,
-          out: str | None = None) -> dict:
-    """Send the month's adverse-variance alerts; a failed send is kept for the next run
-    rather than failing the close."""
+          out: str | None = None, only_org: str | None = None) -> dict:
+    """Send the month's adverse-variance alerts (of one trust, for a region's close that runs
+    each trust on its own); a failed send is kept for the next run rather than failing the
+    close."""
     settings = Settings()
+    eng = db.engine(settings)
     reports_dir = Path(out) if out else settings.reports_dir
-    summary = send_alerts(db.engine(settings), settings, month, blocked_orgs, reports_dir,
-                          dry_run)
+    if only_org is not None:
+        # Every other trust of the month is outside this run, as a blocked one is: nothing of
+        # theirs found, withdrawn or sent here (their own runs see to it).
+        blocked_orgs = sorted(set(blocked_orgs) | (set(trusts_calculated(eng, month)) - {only_org}))
+    summary = send_alerts(eng, settings, month, blocked_orgs, reports_dir, dry_run)
     print("\n".join(summary_lines(summary)))
     create_table_artifact(
         key=f"alerts-{month}", table=_artifact_rows(summary),

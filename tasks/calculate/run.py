@@ -14,6 +14,7 @@ from datetime import date
 from importlib import resources
 
 from prefect import task
+from prefect.runtime import task_run
 from sqlalchemy.engine import Engine
 
 from schemas.settings import Settings
@@ -129,8 +130,20 @@ def calculate_month(eng: Engine, settings: Settings, month: str,
             "calculation_run_id": run}
 
 
-@task(name="calculate", task_run_name="calculate-{month}", retries=2, retry_delay_seconds=[10, 60],
+def _run_name() -> str:
+    orgs = task_run.parameters.get("orgs")
+    return f"calculate-{task_run.parameters['month']}" + (f"-{'-'.join(orgs)}" if orgs else "")
+
+
+@task(name="calculate", task_run_name=_run_name, retries=2, retry_delay_seconds=[10, 60],
       retry_condition_fn=db.retry_transient, timeout_seconds=1800)
-def calculate(month: str) -> dict:
+def calculate(month: str, orgs: list[str] | None = None) -> dict:
     settings = Settings()
-    return calculate_month(db.engine(settings), settings, month)
+    return calculate_month(db.engine(settings), settings, month, orgs)
+
+
+@task(name="rank-peers", task_run_name="rank-peers-{month}", retries=2,
+      retry_delay_seconds=[10, 60], retry_condition_fn=db.retry_transient, timeout_seconds=600)
+def peer_ranks(month: str) -> None:
+    settings = Settings()
+    rank_peers(db.engine(settings), settings, month)

@@ -56,3 +56,11 @@ def lineage(eng: Engine, month: str) -> list[dict]:
         cursor = conn.execute(sql, {"month": month})
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row)) for row in cursor]
+
+
+def trusts_calculated(eng: Engine, month: str) -> list[str]:
+    """The trusts with figures for the month."""
+    with db.psycopg_connection(eng) as conn:
+        return [r[0] for r in conn.execute(
+            "select distinct org_code from mart.implied_productivity where period = %s"
+            " order by 1", (month,))]

@@ -1,0 +1,6 @@
+-- Where a trust's close of a month got to (ops.trust_close), latest first.
+insert into ops.trust_close (month, org_code, status, flow_run_id, message)
+values (%(month)s, %(org)s, %(status)s, %(flow_run_id)s, %(message)s)
+on conflict (month, org_code) do update
+set status = excluded.status, flow_run_id = excluded.flow_run_id,
+    message = excluded.message, updated_at = now()
