@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--landing", type=Path)
     backfill.add_argument("--reason", help="why the backfill is run (recorded in ops.backfill)")
 
+    explain = commands.add_parser(
+        "explain", help="one figure: its drivers, SPC reading, revision and the files behind it")
+    explain.add_argument("--org", required=True, help="the trust's org code")
+    explain.add_argument("--node", required=True,
+                         help="the org code for the trust, or a clinical group, directorate or "
+                              "service by name (any case)")
+    explain.add_argument("--month", type=_month, required=True)
+    explain.add_argument("--window", choices=["month", "quarter", "ytd"], default="ytd")
+    explain.add_argument("--basis", choices=["base_year", "prior_year"], default="base_year")
+    explain.add_argument("--level", choices=["trust", "clinical_group", "directorate", "service"],
+                         help="where a name is used at two levels (default: the higher)")
+
     commands.add_parser("deploy", help="register the scheduled deployments with PREFECT_API_URL")
 
     database = commands.add_parser("db", help="database administration")
@@ -83,6 +95,25 @@ def _quiet(console: contextlib.ExitStack) -> None:
     console.enter_context(quiet_prefect_console())
 
 
+def _explain(args: argparse.Namespace, settings) -> int:
+    """Read only, and no Prefect: an analyst's question answered from the database as it is
+    (no schema upgrade either: that is `prodpack db upgrade`'s)."""
+    from prodpack.explain.find import Request, Unknown
+    from prodpack.explain.read import explain
+    from prodpack.explain.text import render
+    from tasks import db
+
+    request = Request(org=args.org, node=args.node, month=args.month, window=args.window,
+                      basis=args.basis, level=args.level)
+    try:
+        found = explain(db.engine(settings), request)
+    except Unknown as err:
+        _warn(f"prodpack explain: {err}")
+        return 2
+    print(render(found), end="")
+    return 0
+
+
 def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
     args = _parser().parse_args(argv)
     from schemas.settings import Settings
@@ -104,6 +135,8 @@ def _main(argv: list[str] | None, console: contextlib.ExitStack) -> int:
                   f"up to {manifest['last_month']} into {landing}")
             return 0
 
+        if args.command == "explain":
+            return _explain(args, settings)
         if args.command == "deploy":
             from prefect.settings import PREFECT_API_URL
 
