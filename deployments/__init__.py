@@ -32,6 +32,7 @@ def quarterly_cron(settings: Settings) -> str:
 
 def definitions(settings: Settings) -> list[RunnerDeployment]:
     from flows.backfill import backfill
+    from flows.close_trust import close_trust
     from flows.monthly_close import monthly_close
     from flows.packs import quarterly_packs
     from flows.platform import notify_platform
@@ -56,6 +57,13 @@ def definitions(settings: Settings) -> list[RunnerDeployment]:
             name="on-demand",
             description="Load, then calculate every month of a range; run it from the UI.",
             concurrency_limit=one_at_a_time, **common),
+        # Not scheduled: the monthly close runs one for each trust, and any worker of the pool
+        # takes it (flows/fan_out.py).
+        close_trust.to_deployment(
+            name="close-trust",
+            description="One trust's part of a monthly close: its checks and calculation, or "
+                        "its reports and alerts. Started by the monthly close.",
+            **common),
         notify_platform.to_deployment(
             name="platform-notice",
             description="Started by the automations for crashed, timed-out, late and stuck runs.",

@@ -23,7 +23,10 @@ def test_deploy_registers_monthly_close_on_a_london_cron_in_a_process_pool(prefe
         monthly = client.read_deployment_by_name("monthly-close/monthly")
         quarterly = client.read_deployment_by_name("quarterly-packs/quarterly")
         backfill = client.read_deployment_by_name("backfill/on-demand")
+        trust = client.read_deployment_by_name("close-trust/close-trust")
     assert pool.type == "process"
+    assert trust.work_pool_name == "prodpack" and trust.schedules == []
+    assert trust.entrypoint == "flows.close_trust.close_trust"
     assert monthly.work_pool_name == "prodpack" and not monthly.paused
     [schedule] = monthly.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 8 * *", "Europe/London")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 import sqlalchemy as sa
+from prefect import get_client
 from servers import Mailbox
 from synthetic import CURRENT_MONTHS, PRIOR_MONTHS, REPORT, write_synthetic
 
@@ -123,6 +125,39 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
     assert report.get_body(("html",)) is not None
     [notice] = mail["platform@trust.nhs.test"]
     assert "blocked by data quality for RXB" in notice["Subject"]
+
+    # Each trust's part was its own flow runs: checks and calculation, then publishing.
+    with get_client(sync_client=True) as client:
+        names = {r.name for r in client.read_flow_runs()}
+    assert {f"close-trust-RXA-{REPORT}-calculate", f"close-trust-RXB-{REPORT}-calculate",
+            f"close-trust-RXA-{REPORT}-publish"} <= names
+    assert f"close-trust-RXB-{REPORT}-publish" not in names
+
+    # RXB's June arrives. The re-run closes RXB alone: RXA was published and is unchanged.
+    with engine.connect() as conn:
+        rxa_runs = conn.execute(sa.text(
+            "select count(*) from ops.calculation_run where 'RXA' = any(orgs)")).scalar()
+    sources, _ = write_synthetic(prodpack_env.landing_dir / "late")
+    june = sources["activity"]
+    june[(june.org_code == "RXB") & (june.period == "2024-06")].to_csv(
+        prodpack_env.landing_dir / "activity" / "RXB_activity_2024-06.csv", index=False)
+    for folder in ("late",):
+        shutil.rmtree(prodpack_env.landing_dir / folder)
+
+    status = main(["run"])
+
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "RXA: published before and unchanged since; not closed again" in captured.err
+    assert f"closing {REPORT} for RXB" in captured.err
+    assert (month_folder / f"executive_report_RXB_{REPORT}.xlsx").exists()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "select count(*) from ops.calculation_run where 'RXA' = any(orgs)")).scalar() == rxa_runs
+        states = dict(conn.execute(sa.text(
+            "select org_code, status from ops.trust_close where month = :m"), {"m": REPORT}).all())
+    assert states == {"RXA": "published", "RXB": "published"}
+    assert "RXB against 2019/20: month IPc" in captured.out
 
 
 def test_backfill_calculates_every_month_and_records_itself(prefect_api, prodpack_env, engine,
