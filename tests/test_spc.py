@@ -217,3 +217,13 @@ def test_random_series_agree_with_the_independent_implementation(engine, setting
         assert [got[p] for p in kept] == [rule_of(want, k) for k in range(len(kept))], org
         tripped |= {r for r in got.values() if r}
     assert tripped == {"outside_limits", "shift", "trend", "two_of_three"}
+
+
+def test_the_base_years_own_months_are_no_points(engine, settings):
+    # Eighteen months to October 2020: April 2019 to March 2020 are the base year itself.
+    put_series(engine, {"BYR": [0.0] * 12 + [0.01, -0.01, 0.02, 0.0, 0.01, -0.02, 0.03]},
+               report="2020-10")
+    read_signals(engine, settings, "2020-10")
+    points = read(engine, "spc_point", org_code="BYR", period="2020-10", basis="base_year",
+                  measure="ip_cost")
+    assert sorted(points.point_period) == months_to("2020-10", 7)

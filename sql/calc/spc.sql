@@ -5,7 +5,8 @@
 -- (reads calc_param and calc_org); the month figures of the months before are the mart's own,
 -- calculated when those months were (the close calculates every month the series needs).
 
--- The series: the most recent 36 months with a value, oldest first (i = 1..n).
+-- The series: the most recent 36 months with a value after the base year (a month of the
+-- base year compared with itself is no point on the chart), oldest first (i = 1..n).
 create temp table spc_series on commit drop as
 with figures as (
     select m.org_code, m.basis, m.level, m.node, v.measure, m.period as point_period, v.value
@@ -13,6 +14,7 @@ with figures as (
     cross join lateral (values ('ip_cost', m.ip_cost), ('ip_wte', m.ip_wte)) v (measure, value)
     where m.time_window = 'month'
       and m.period <= (select to_char(report, 'YYYY-MM') from calc_param)
+      and m.period >= (select (left(base_year, 4)::int + 1) || '-04' from calc_param)
       and m.org_code in (select org_code from calc_org)
       and v.value is not null
 ),
