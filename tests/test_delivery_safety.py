@@ -27,6 +27,9 @@ HOSTILE_DIRECTORATE = "+SUM(1,2)"
 # xlsxwriter reads a chart title of this shape as a reference to a cell.
 REFERENCE_LIKE_DIRECTORATE = "Theatres!A1"
 HOSTILE_TRUST_NAME = '=HYPERLINK("http://evil.example/y","Trust")'
+# The reports' own formulas: the packs' CIP totals, and the bridges' bars, built of nothing but
+# cell references ('=F8', '=F8+E9', '=MIN(F8,F9)', '=MAX(-E9,0)').
+OWN_FORMULA = re.compile(r"=SUMIF\(|=(MIN|MAX)?\(?-?[A-Z]+\d+([+,][A-Z]+\d+|,0)?\)?$")
 HOSTILE = (HOSTILE_GROUP, HOSTILE_DIRECTORATE, REFERENCE_LIKE_DIRECTORATE, HOSTILE_TRUST_NAME)
 
 
@@ -93,8 +96,7 @@ def test_hostile_names_stay_text_in_every_workbook(hostile_reports):
                     where = (path.name, ws.title, cell.coordinate, cell.value)
                     assert cell.hyperlink is None, where
                     if cell.data_type == "f":
-                        # The packs' one formula of their own: a CIP total.
-                        assert str(cell.value).startswith("=SUMIF("), where
+                        assert OWN_FORMULA.match(str(cell.value)), where
                     elif isinstance(cell.value, str):
                         for name in HOSTILE:
                             shown[name] += name in cell.value

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -26,6 +27,9 @@ EVIL_GROUP = '=HYPERLINK("http://evil.example/x","Surgery")'
 EVIL_DIRECTORATE = "+SUM(1,2)"
 EVIL_PEER = '=HYPERLINK("http://evil.example/p","Peer")'
 # Values of the header-less ESR file: not one of them may be stored, logged or printed.
+# The reports' own formulas: the packs' CIP totals, and the bridges' bars, built of nothing but
+# cell references ('=F8', '=F8+E9', '=MIN(F8,F9)', '=MAX(-E9,0)').
+OWN_FORMULA = re.compile(r"=SUMIF\(|=(MIN|MAX)?\(?-?[A-Z]+\d+([+,][A-Z]+\d+|,0)?\)?$")
 PERSONAL = ["Jane Quarantino", "QQ123456C", "1981-02-03", "jane.quarantino@nhs.example",
             "87654321-9"]
 OUTSIDE_SECRET = "root-of-all-secrets-7f3a"
@@ -237,10 +241,10 @@ def test_the_close_on_hostile_input_publishes_both_trusts_and_leaks_nothing(
     for secret in [*PERSONAL, OUTSIDE_SECRET, key]:
         assert secret not in everything, secret
 
-    # The hostile names are there, as text; the only formulas are the packs' own totals.
+    # The hostile names are there, as text; the only formulas are the reports' own.
     assert EVIL_GROUP in report_text and EVIL_DIRECTORATE in report_text
     formulas = [c.value for c in cells if c.data_type == "f"]
-    assert all(f.startswith("=SUMIF(") for f in formulas), formulas
+    assert all(OWN_FORMULA.match(f) for f in formulas), formulas
     assert not [c for c in cells if c.hyperlink is not None]
 
     # A deflators file whose every row is bad keeps the table, and the next close succeeds.

@@ -77,6 +77,24 @@ DEFINITIONS = [
     ("Trust figures",
      ("The trust is everything booked to it, including cost centres and treatment functions not "
      "yet mapped to a service, so it can differ from the sum of its clinical groups.")),
+    ("What moved it",
+     ("Each index split into the parts that make up its growth, so the parts add up to the "
+     "index: activity by point of delivery (elective spells, day cases, non-elective spells, "
+     "outpatient attendances and procedures, A&E attendances), real-terms cost by kind of "
+     "spend (substantive, bank and agency pay; non-pay), staff in post by staff group. A part "
+     "is shown in points of an index on which the same months of the base year are 100: "
+     "+2.3 points of cost growth means that part alone raised cost by 2.3% of what it was "
+     "then. Activity growth raises implied productivity; cost and staff growth lower it. On "
+     "the cost side each part's cost opportunity adds up to the node's.")),
+    ("Revisions",
+     ("A figure once published keeps its first value on record. When a file it was "
+     "calculated from is corrected or a past month restated, the figure is recalculated; the "
+     "executive report lists those that moved by more than 0.1 percentage point since last "
+     "month's report, first value beside today's, with the files that moved them.")),
+    ("Sources",
+     ("The files the figures were calculated from: the trust's extracts and the reference "
+     "files, each with its SHA-256 fingerprint, when it was loaded, its rows loaded and "
+     "set aside (quarantined) and the months it holds.")),
     ("Data-quality notes",
      ("Warnings from the checks run on this month's data before the figures were calculated, "
      "shown beside the figures they touch. A check that fails with an error stops a trust's "

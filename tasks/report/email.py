@@ -21,8 +21,10 @@ from sqlalchemy.engine import Engine
 from schemas.settings import Settings
 from tasks import db
 from tasks.notify import NotificationError, send_email
+from tasks.report.drivers import drivers_sentence
 from tasks.report.headline import headline, year_on_year_words
-from tasks.report.model import PRIOR, OrgData, load_org
+from tasks.report.lineage import revisions_sentence
+from tasks.report.model import BASE, PRIOR, OrgData, load_org
 from tasks.report.paths import executive_report_path
 from tasks.report.style import pounds_words, signed_percent
 
@@ -62,6 +64,8 @@ def executive_email_of(data: OrgData) -> tuple[str, str, str]:
          signed_percent(h["ytd_ip_cost_prior_year"])),
     ]
     year_on_year = year_on_year_words(data, data.trust("ytd", PRIOR))
+    moved = drivers_sentence(data, "trust", data.org_code, BASE)
+    revisions = revisions_sentence(data)
     opportunity = _opportunity_words(h["ytd_cost_opportunity"], h["ytd_wte_opportunity"])
     adverse = [f"{s['node']} ({signed_percent(s['ip_cost'])}, "
                f"{pounds_words(s['cost_opportunity'])} above baseline need)"
@@ -74,10 +78,10 @@ def executive_email_of(data: OrgData) -> tuple[str, str, str]:
         [(f"{name}: implied productivity, {data.month_label}, against {data.base_year} and "
          "against last year"), ""]
         + [f"{label}: month {m}, year to date ({ytd_span}) {y}" for label, m, y in figures]
-        + [f"Year on year: {year_on_year}"]
+        + [f"Year on year: {year_on_year}", moved]
         + [f"Cost opportunity, year to date: {opportunity}."]
         + ([f"Largest adverse services: {'; '.join(adverse)}."] if adverse else [])
-        + [dq, "", f"The full report is attached: {attachment}"])
+        + [revisions, dq, "", f"The full report is attached: {attachment}"])
 
     cell = "padding:4px 10px;border-bottom:1px solid #E8EDEE"
     rows = "".join(
@@ -96,10 +100,12 @@ def executive_email_of(data: OrgData) -> tuple[str, str, str]:
         f"<tr><th style='{head}'></th><th style='{head}'>{html.escape(data.month_label)}</th>"
         f"<th style='{head}'>Year to date ({html.escape(ytd_span)})</th></tr>{rows}</table>"
         f"<p><b>Year on year:</b> {html.escape(year_on_year)}</p>"
+        f"<p>{html.escape(moved)}</p>"
         f"<p>Cost opportunity, year to date: {html.escape(opportunity)}.</p>"
         + (("<p>Largest adverse services:</p><ul>"
             + "".join(f"<li>{html.escape(a)}</li>" for a in adverse) + "</ul>") if adverse else "")
-        + f"<p style='color:#425563'>{html.escape(dq)}</p>"
+        + f"<p>{html.escape(revisions)}</p>"
+        f"<p style='color:#425563'>{html.escape(dq)}</p>"
         f"<p>The full report is attached: <b>{html.escape(attachment)}</b></p></div>")
     return subject, text, body
 

@@ -1,15 +1,20 @@
 """The monthly executive report of one trust: a one-page summary of both lenses (against the
-base year and against last year, NHS England's measure), the indices month by month, clinical
-groups and directorates, the largest adverse and favourable services, the year to date as
-NHS England measures it, data-quality notes and definitions."""
+base year and against last year, NHS England's measure) naming what moved the year to date,
+the indices month by month, what moved each index, clinical groups and directorates, the
+largest adverse and favourable services, the year to date as NHS England measures it, the
+figures revised since last month's report, data-quality notes, the files behind the figures
+and definitions."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tasks.report import lenses
+from tasks.report.bridge import bridge_sheet
+from tasks.report.drivers import drivers_sentence
 from tasks.report.headline import year_on_year_words
 from tasks.report.lenses import lens_colours, lens_spans, verdict
+from tasks.report.lineage import revisions_sentence, revisions_sheet, sources_sheet
 from tasks.report.model import BASE, PRIOR, OrgData
 from tasks.report.nhse import nhse_sheet
 from tasks.report.sheets import (
@@ -44,10 +49,16 @@ def write(data: OrgData, path: Path) -> Path:
     summary_sheet(book, data)
     trend_sheet(book, data)
     spc_charts_sheet(book, data)
+    bridge_sheet(book, data, "trust", data.org_code, "What moved it",
+                 f"What moved it: the trust's year to date — {data.month_label}",
+                 f"{trust_title(data)} · year to date {data.span_label('ytd')} against the same "
+                 f"months of {data.base_year}, each index from 100 to today by its parts")
     clinical_groups_sheet(book, data)
     services_sheet(book, data)
     nhse_sheet(book, data)
+    revisions_sheet(book, data)
     data_quality_sheet(book, data)
+    sources_sheet(book, data)
     definitions_sheet(book, data)
     return book.close()
 
@@ -111,6 +122,8 @@ def key_messages(data: OrgData) -> list[str]:
         f"{data.month_label} alone {signed_percent(month.get('ip_cost'))} and "
         f"{signed_percent(month.get('ip_wte'))}."
         + (f" On cost the trust ranks {rank['rank_label']} among its peers." if rank else ""))
+    messages += [drivers_sentence(data, "trust", data.org_code, BASE, "What moved it sheet"),
+                 drivers_sentence(data, "trust", data.org_code, PRIOR)]
     prior_rank = data.rank("ytd", PRIOR)
     messages.append(year_on_year_words(data, data.trust("ytd", PRIOR))
                     + (f" On that measure it ranks {prior_rank['rank_label']} among its peers."
@@ -145,6 +158,7 @@ def key_messages(data: OrgData) -> list[str]:
         counts = ", ".join(f"{groups.count(s)} {s.lower() if s != 'n/a' else 'without activity'}"
                            for s in ("Green", "Amber", "Red", "n/a") if groups.count(s))
         messages.append(f"Clinical groups year to date: {counts}.")
+    messages.append(revisions_sentence(data))
     return messages
 
 

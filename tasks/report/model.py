@@ -70,6 +70,13 @@ class OrgData:
     spc: dict[tuple[str, str, str, str], dict] = field(default_factory=dict)
     spc_points: dict[tuple[str, str, str, str], list[dict]] = field(default_factory=dict)
     spc_labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    # What moved it (METHODOLOGY.md): each year-to-date index's components by (basis, level,
+    # node, side), largest effect first, each with its words; the files behind the month's
+    # figures (the latest calculation's lineage); and the figures revised since last month's
+    # report by more than 0.1 percentage point (sql/report/revisions.sql says which).
+    drivers: dict[tuple[str, str, str, str], list[dict]] = field(default_factory=dict)
+    sources: list[dict] = field(default_factory=list)
+    revisions: list[dict] = field(default_factory=list)
 
     # periods, in words ----------------------------------------------------------------
     @property
@@ -153,6 +160,10 @@ class OrgData:
     def spc_label(self, kind: str, code: str | None) -> str | None:
         return self.spc_labels.get((kind, code)) if code else None
 
+    # what moved it ------------------------------------------------------------------------
+    def drivers_of(self, level: str, node: str, side: str, basis: str = BASE) -> list[dict]:
+        return self.drivers.get((basis, level, node, side), [])
+
     # data quality beside the figures -------------------------------------------------
     def notes_touching(self, level: str, node: str) -> list[DQNote]:
         """Trust figures are touched by every note; a node below, by notes naming its services."""
@@ -215,6 +226,9 @@ def load_month(eng: Engine, settings: Settings, month: str, orgs: list[str] | No
         points = _fetch(conn, _query("spc_points"), params)
         labels = {(r["kind"], r["code"]): r["label"]
                   for r in _fetch(conn, _query("spc_labels"), None)}
+        drivers = _fetch(conn, _query("drivers"), params)
+        sources = _fetch(conn, _query("sources"), params)
+        revisions = _fetch(conn, _query("revisions"), params)
 
     data = {t["org_code"]: OrgData(org_code=t["org_code"], org_name=t["org_name"], month=month,
                                    financial_year=t["financial_year"], fin_month=t["fin_month"],
@@ -239,6 +253,13 @@ def load_month(eng: Engine, settings: Settings, month: str, orgs: list[str] | No
     for p in points:   # oldest first, as the query orders them
         data[p["org_code"]].spc_points.setdefault(
             (p["basis"], p["measure"], p["level"], p["node"]), []).append(p)
+    for d in drivers:   # largest effect first, as the query orders them
+        data[d["org_code"]].drivers.setdefault(
+            (d["basis"], d["level"], d["node"], d["side"]), []).append(d)
+    for s in sources:
+        data[s["org_code"]].sources.append(s)
+    for r in revisions:
+        data[r["org_code"]].revisions.append(r)
     titles = {c.name: c.title for c in checks()}
     for d in dq:
         org = data[d["org_code"]]
@@ -302,6 +323,9 @@ def figures_sha256(data: OrgData) -> str:
         "spc": [data.spc[k] for k in sorted(data.spc)],
         "spc_points": [data.spc_points[k] for k in sorted(data.spc_points)],
         "spc_labels": sorted(data.spc_labels.items()),
+        # What moved it, the files behind the figures and the revisions listed.
+        "drivers": [data.drivers[k] for k in sorted(data.drivers)],
+        "sources": data.sources, "revisions": data.revisions,
     }
     canonical = json.dumps(shown, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

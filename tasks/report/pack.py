@@ -1,18 +1,21 @@
 """The quarterly productivity pack of one clinical group: a summary of both lenses (against
-the base year and against last year), a sheet per directorate with its services on both,
-triangulation charts, efficiency indicators, the opportunity for cost improvement plans and
-the group's data-quality notes."""
+the base year and against last year), a sheet per directorate with its services on both and
+one with what moved its indices, triangulation charts, efficiency indicators, the opportunity
+for cost improvement plans, the group's data-quality notes and the files behind the figures."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tasks.report import lenses
+from tasks.report.bridge import bridge_sheet
 from tasks.report.cip import cip_sheet
 from tasks.report.definitions import EFFICIENCY_DEFINITIONS
+from tasks.report.drivers import drivers_sentence
 from tasks.report.efficiency import efficiency_sheet
 from tasks.report.headline import year_on_year_words
 from tasks.report.lenses import lens_colours, lens_spans, verdict
+from tasks.report.lineage import sources_sheet
 from tasks.report.model import BASE, PRIOR, OrgData
 from tasks.report.sheets import (
     definitions_sheet,
@@ -45,11 +48,18 @@ def write(data: OrgData, clinical_group: str, path: Path) -> Path:
     summary_sheet(book, data, clinical_group)
     for directorate in data.nodes("ytd", "directorate", clinical_group=clinical_group):
         directorate_sheet(book, data, clinical_group, directorate)
+        name = directorate["node"]
+        bridge_sheet(book, data, "directorate", name, f"What moved it · {name}",
+                     f"What moved it: {name}, year to date — {pack_title(data)}",
+                     f"{trust_title(data)} · {clinical_group} · year to date "
+                     f"{data.span_label('ytd')} against the same months of {data.base_year}, "
+                     "each index from 100 to today by its parts")
     spc_charts_sheet(book, data, clinical_group)
     triangulation_sheets(book, data, clinical_group)
     efficiency_sheet(book, data, clinical_group)
     cip_sheet(book, data, clinical_group)
     data_quality_sheet(book, data, clinical_group)
+    sources_sheet(book, data)
     definitions_sheet(book, data, EFFICIENCY_DEFINITIONS)
     return book.close()
 
@@ -107,6 +117,8 @@ def key_messages(data: OrgData, group: str) -> list[str]:
             f"{group} has no implied productivity ({ytd.get('null_reason') or 'not defined'}): "
             f"its real-terms cost is {movement(ytd.get('cost_index'))} and staff in post "
             f"{movement(ytd.get('wte_index'))} on the same months of {base}.")
+    messages.append(drivers_sentence(data, "clinical_group", group, BASE,
+                                     "each directorate's on its What moved it sheet"))
     messages.append(year_on_year_words(data, data.row("ytd", "clinical_group", group, PRIOR),
                                        group))
     services = [s for s in data.nodes("ytd", "service", clinical_group=group)
