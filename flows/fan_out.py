@@ -15,11 +15,14 @@ import time
 from prefect import get_client
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
+from prefect.states import Cancelled
 
 from flows.close_trust import TrustCloseParameters, close_trust
 
 DEPLOYMENT = "close-trust/close-trust"
 _POLL_SECONDS = 2.0
+# How long a trust's run may wait for a worker before the close runs it itself.
+START_SECONDS = 600
 
 
 def _pool_with_workers() -> bool:
@@ -47,10 +50,14 @@ def run_stage(stage: str, month: str, orgs: list[str], out: str | None, packs: b
     if _pool_with_workers():
         submitted = {org: run_deployment(DEPLOYMENT, parameters={"parameters": p.model_dump()},
                                          flow_run_name=f"close-trust-{org}-{month}-{stage}",
-                                         timeout=0, as_subflow=True)
+                                         timeout=0, as_subflow=True).id
                      for org, p in runs.items()}
-        _wait([r.id for r in submitted.values()])
-        return {}
+        never_started = _wait(submitted)
+        if not never_started:
+            return {}
+        print(f"no worker took {', '.join(never_started)} within {START_SECONDS // 60} minutes:"
+              " closing them here")
+        runs = {org: runs[org] for org in never_started}
     returned = {}
     for org, parameters in runs.items():
         state = close_trust(parameters, return_state=True)
@@ -59,14 +66,24 @@ def run_stage(stage: str, month: str, orgs: list[str], out: str | None, packs: b
     return returned
 
 
-def _wait(flow_run_ids: list) -> None:
-    """Until every run has finished, however it finished."""
-    pending = set(flow_run_ids)
+def _wait(flow_runs: dict[str, object]) -> list[str]:
+    """Until every run has finished, however it finished; a run no worker has started within
+    START_SECONDS (the workers gone, the pool paused) is cancelled and its trust returned, for
+    the close to run itself rather than wait for ever."""
+    pending = dict(flow_runs)
+    never_started = []
+    give_up = time.monotonic() + START_SECONDS
     with get_client(sync_client=True) as client:
         while pending:
-            for run_id in list(pending):
+            for org, run_id in list(pending.items()):
                 state = client.read_flow_run(run_id).state
                 if state is not None and state.is_final():
-                    pending.discard(run_id)
+                    del pending[org]
+                elif time.monotonic() > give_up and (state is None or state.is_scheduled()):
+                    client.set_flow_run_state(run_id, Cancelled(message="no worker took it"),
+                                              force=True)
+                    never_started.append(org)
+                    del pending[org]
             if pending:
                 time.sleep(_POLL_SECONDS)
+    return never_started

@@ -17,6 +17,7 @@ from prefect import get_client
 from prefect.settings import PREFECT_API_URL
 from synthetic import REPORT, write_synthetic
 
+from flows.fan_out import DEPLOYMENT
 from prodpack.cli import main
 
 pytestmark = pytest.mark.flow
@@ -39,15 +40,16 @@ def worker(prefect_api, prodpack_env, tmp_path, monkeypatch):
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(),
            "PREFECT_HOME": str(tmp_path / "prefect-worker"), "PYTHONPATH": str(ROOT),
            "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_HEARTBEAT_SECONDS": "2"}
+    log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "worker", "start", "--pool", "prodpack",
          "--type", "process", "--name", "test-worker"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         with get_client(sync_client=True) as client:
             while not _online(client, "prodpack"):
-                assert process.poll() is None, "the worker stopped"
+                assert process.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
                 assert time.monotonic() < deadline, "the worker did not come online"
                 time.sleep(1)
         yield process
@@ -57,6 +59,11 @@ def worker(prefect_api, prodpack_env, tmp_path, monkeypatch):
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+        # The server counts a stopped worker online until its heartbeats lapse: without the
+        # deployment, the next tests' closes run their trusts in process, as they expect.
+        with get_client(sync_client=True) as client:
+            client.delete_deployment(client.read_deployment_by_name(DEPLOYMENT).id)
 
 
 def test_each_trusts_close_runs_on_the_pools_worker(worker, prodpack_env, engine, capsys):

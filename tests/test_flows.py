@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from prefect import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterExpectedStartTime,
+    FlowRunFilterName,
+)
 from servers import Mailbox
 from synthetic import CURRENT_MONTHS, PRIOR_MONTHS, REPORT, write_synthetic
 
@@ -93,6 +99,7 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
     monkeypatch.setenv("PRODPACK_PLATFORM_RECIPIENTS", "platform@trust.nhs.test")
     # RXB's activity for June 2024 never arrived: every window of August needs it.
     write_synthetic(prodpack_env.landing_dir, drop=(("RXB", "activity", "2024-06"),))
+    started = datetime.now(UTC)
 
     status = main(["run"])   # the month: the last with all three sources for some trust
 
@@ -128,7 +135,9 @@ def test_run_closes_the_month_and_a_missing_month_blocks_only_that_trust(
 
     # Each trust's part was its own flow runs: checks and calculation, then publishing.
     with get_client(sync_client=True) as client:
-        names = {r.name for r in client.read_flow_runs()}
+        names = {r.name for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            name=FlowRunFilterName(like_="close-trust-"),
+            expected_start_time=FlowRunFilterExpectedStartTime(after_=started)))}
     assert {f"close-trust-RXA-{REPORT}-calculate", f"close-trust-RXB-{REPORT}-calculate",
             f"close-trust-RXA-{REPORT}-publish"} <= names
     assert f"close-trust-RXB-{REPORT}-publish" not in names
