@@ -2,7 +2,7 @@
 -- data-quality checks judge an unmapped cost centre or an unknown subjective by the share of
 -- the trust's ledger its lines make up, each line at its size (a £1m charge and its £1m
 -- reversal are £2m of miscoded lines, not nothing); since issue 18 they read the month
--- aggregates, not raw, so the aggregates carry it. Numbered after main's 0014.
+-- aggregates, not raw, so the aggregates carry it.
 alter table core.ledger_month add column magnitude numeric;
 
 update core.ledger_month m set magnitude = r.magnitude
