@@ -1,14 +1,19 @@
 """Time a monthly close's work after its load, over a trust's history: the data-quality
 checks, the report month's calculation and its reports.
 
-    python benchmarks/bench_calculate.py [--activity-per-month 40000] [--month 2026-03] [--rounds 3]
+    python benchmarks/bench_calculate.py [--activity-per-month 40000] [--month 2026-03]
+                                         [--history-years 7] [--base-year 2019/20] [--rounds 3]
 
-Facts are generated inside PostgreSQL (generate_series), for 2019/20 and every month from
-April 2020 to the report month, at the volumes given; then the report month (by default a
-March: year to date is twelve months against twelve, the largest window) is checked,
-calculated and reported on (the executive report and every clinical group's pack) `--rounds`
-times, and each stage's median reported. Uses PRODPACK_DATABASE_URL if set (it creates and
-drops a database `prodpack_bench` there), else an embedded server in a temporary folder.
+Facts are generated inside PostgreSQL (generate_series) at the volumes given, one load per
+source and month as monthly extracts arrive: for the `--history-years` financial years that
+end with the report month's (by default every year from 2019/20) and for the base year. Then
+the report month (by default a March: year to date is twelve months against twelve, the
+largest window) is checked, calculated and reported on (the executive report and every
+clinical group's pack) `--rounds` times, and each stage's median reported. The same report
+month with `--history-years 2` and `--history-years 7` reads the same windows (the base year,
+last year and this year) over 36 or 84 months of history. Uses PRODPACK_DATABASE_URL if set
+(it creates and drops a database `prodpack_bench` there), else an embedded server in a
+temporary folder.
 
 Defaults are a mid-size acute trust (40k activity records, 20k ledger lines and 6k ESR
 assignments a month); `--activity-per-month 250000 --ledger-per-month 125000
@@ -24,6 +29,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -39,6 +45,10 @@ from tasks.quality.checks import run_checks
 from tasks.report.workbooks import write_reports
 
 REFERENCE = """
+-- The reference files' load: load_id 0, which the reference rows name (the calculation
+-- records the loads it read, ops.calculation_input, against ops.load_log).
+insert into ops.load_log (load_id, source, origin, content_hash, status, finished_at)
+overriding system value values (0, 'reference', 'bench/reference', 'reference', 'loaded', now());
 insert into core.hierarchy
 select 'RXL', 'C' || i, 'Cost centre ' || i, 'Service ' || (i % 40), 'Directorate ' || (i % 40 % 12),
        'Group ' || (i % 40 % 12 % 4), 0
@@ -58,13 +68,8 @@ from generate_series(0, 9) i;
 """
 
 FACTS = """
-with months as (
-    select m::date as period from generate_series(date '2019-04-01', date '2020-03-01', interval '1 month') m
-    union all
-    select m::date from generate_series(date '2020-04-01', %(report)s::date, interval '1 month') m
-)
 insert into raw.{table} select %(load_id)s, {columns}
-from months, generate_series(1, %(rows)s) i
+from (select %(period)s::date as period) month, generate_series(1, %(rows)s) i
 """
 
 COLUMNS = {
@@ -97,49 +102,77 @@ def database(args) -> str:
     return make_url(server).set(database="prodpack_bench").render_as_string(hide_password=False)
 
 
+def _plus_months(month: date, n: int) -> date:
+    years, index = divmod(month.month - 1 + n, 12)
+    return date(month.year + years, index + 1, 1)
+
+
+def history(month: str, years: int | None, base_year: str) -> list[date]:
+    """The months generated: the `years` financial years ending with the report month's (every
+    one from the base year's when None), and the base year's."""
+    report = date.fromisoformat(f"{month}-01")
+    base = date(int(base_year[:4]), 4, 1)
+    first = base if years is None else date(report.year - (report.month < 4) - years + 1, 4, 1)
+    span = (report.year - first.year) * 12 + report.month - first.month + 1
+    months = {_plus_months(base, i) for i in range(12)} | {_plus_months(first, i) for i in range(span)}
+    return sorted(m for m in months if m <= report)
+
+
+def generate(eng, args, months: list[date]) -> None:
+    """Each source and month as one logged load with its slice, its rows and its month
+    aggregates, as the loader leaves a monthly extract: the checks and the calculation see
+    what they see after real loads, and raw's BRIN index on load_id finds a month's rows."""
+    with db.psycopg_connection(eng) as conn:
+        conn.execute(REFERENCE)
+        for period in months:
+            for table, per_month in (("ledger", args.ledger_per_month),
+                                     ("workforce", args.workforce_per_month),
+                                     ("activity", args.activity_per_month)):
+                load_id = conn.execute(
+                    "insert into ops.load_log (source, origin, content_hash, status) values"
+                    " (%s, %s, %s, 'running') returning load_id",
+                    [table, f"bench/{table}_{period:%Y-%m}.csv", f"{table}-{period}"]).fetchone()[0]
+                # Literal '%' (modulo) must be doubled where psycopg binds parameters.
+                conn.execute(FACTS.format(table=table, columns=COLUMNS[table].replace("%", "%%")),
+                             {"period": period, "rows": per_month, "load_id": load_id})
+                measure = CONTROL_MEASURE[table][0]
+                conn.execute(
+                    f"insert into ops.load_slice select load_id, org_code, period, count(*), sum({measure})"
+                    f" from raw.{table} where load_id = %s group by 1, 2, 3", [load_id])
+                # The month aggregates the loader keeps in the same transaction as its rows.
+                conn.execute(resources.files("sql").joinpath("load", f"month_{table}.sql")
+                             .read_text(encoding="utf-8"), {"load_id": load_id})
+                conn.execute(
+                    "update ops.load_log set status = 'loaded', rows_read = n, rows_loaded = n,"
+                    " rows_quarantined = 0, finished_at = clock_timestamp()"
+                    " from (select sum(rows_loaded) n from ops.load_slice where load_id = %s) s"
+                    " where load_id = %s", [load_id, load_id])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--activity-per-month", type=int, default=40_000)
     parser.add_argument("--ledger-per-month", type=int, default=20_000)
     parser.add_argument("--workforce-per-month", type=int, default=6_000)
     parser.add_argument("--month", default="2026-03")
+    parser.add_argument("--history-years", type=int, default=None,
+                        help="financial years of history to the report month's (default: from the base year)")
+    parser.add_argument("--base-year", default="2019/20")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
     url = database(args)
-    settings = Settings(database_url=url, _env_file=None)
+    settings = Settings(database_url=url, base_year=args.base_year, _env_file=None)
     eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
     db.upgrade(eng)
     started = time.perf_counter()
-    with db.psycopg_connection(eng) as conn:
-        conn.execute(REFERENCE)
-        for table, per_month in (("ledger", args.ledger_per_month), ("workforce", args.workforce_per_month),
-                                 ("activity", args.activity_per_month)):
-            # Each table is one logged load with its slices, as the loader leaves them, so that
-            # the data-quality checks see what they see after a real load.
-            load_id = conn.execute(
-                "insert into ops.load_log (source, origin, content_hash, status) values"
-                " (%s, %s, %s, 'running') returning load_id", [table, f"bench/{table}", table]).fetchone()[0]
-            # Literal '%' (modulo) must be doubled where psycopg binds parameters.
-            conn.execute(FACTS.format(table=table, columns=COLUMNS[table].replace("%", "%%")),
-                         {"report": f"{args.month}-01", "rows": per_month, "load_id": load_id})
-            measure = CONTROL_MEASURE[table][0]
-            conn.execute(
-                f"insert into ops.load_slice select load_id, org_code, period, count(*), sum({measure})"
-                f" from raw.{table} where load_id = %s group by 1, 2, 3", [load_id])
-            # The month aggregates the loader keeps in the same transaction as its rows.
-            conn.execute(resources.files("sql").joinpath("load", f"month_{table}.sql")
-                         .read_text(encoding="utf-8"), {"load_id": load_id})
-            conn.execute(
-                "update ops.load_log set status = 'loaded', rows_read = n, rows_loaded = n,"
-                " rows_quarantined = 0, finished_at = clock_timestamp()"
-                " from (select sum(rows_loaded) n from ops.load_slice where load_id = %s) s"
-                " where load_id = %s", [load_id, load_id])
+    months = history(args.month, args.history_years, args.base_year)
+    generate(eng, args, months)
     with eng.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("vacuum analyze"))
         counts = {t: conn.execute(sa.text(f"select count(*) from raw.{t}")).scalar()
                   for t in ("ledger", "workforce", "activity")}
-    print(f"generated {counts} in {time.perf_counter() - started:.1f} s")
+    print(f"generated {len(months)} months ({months[0]:%Y-%m} to {months[-1]:%Y-%m}), {counts} in {time.perf_counter() - started:.1f} s")
 
     out = Path(tempfile.mkdtemp(prefix="prodpack-bench-reports-"))
     atexit.register(shutil.rmtree, out, ignore_errors=True)

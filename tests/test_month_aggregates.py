@@ -13,9 +13,9 @@ from tasks.ingest.extract import discover
 from tasks.ingest.load import load_file
 
 RECOUNT = {
-    "ledger": (("select org_code, period, cost_centre, subjective_code, sum(amount) as amount"
-               " from raw.ledger group by 1, 2, 3, 4"),
-               ("select org_code, period, cost_centre, subjective_code, amount"
+    "ledger": (("select org_code, period, cost_centre, subjective_code, sum(amount) as amount,"
+               " sum(abs(amount)) as magnitude from raw.ledger group by 1, 2, 3, 4"),
+               ("select org_code, period, cost_centre, subjective_code, amount, magnitude"
                " from core.ledger_month")),
     "workforce": (("select org_code, period, cost_centre, staff_group, sum(contracted_wte) as wte,"
                   " sum(sickness_fte_days) as sickness from raw.workforce group by 1, 2, 3, 4"),

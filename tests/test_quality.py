@@ -11,12 +11,14 @@ from tasks.ingest.load import load_file
 from tasks.quality.checks import blocked_orgs, checks, run_checks
 
 MONTHS = ["2019-04", "2019-05", "2024-04", "2024-05"]
+LAST_YEAR = ["2023-04", "2023-05"]
 REPORT = "2024-05"
 
 
 def landing_for(tmp_path: Path, orgs=("RXA", "RXB"), skip=(), extra_ledger="", extra_activity="",
-                jump=1.0) -> Path:
-    """Two small trusts with every month a May 2024 report needs, less `skip` (org, source, month)."""
+                jump=1.0, months=tuple(MONTHS), extra_in=REPORT) -> Path:
+    """Two small trusts with every month a May 2024 report needs (of `months`), less `skip`
+    (org, source, month); the extra lines go in the month `extra_in`."""
     landing = tmp_path / "landing"
     ref = landing / "reference"
     ref.mkdir(parents=True)
@@ -34,13 +36,13 @@ def landing_for(tmp_path: Path, orgs=("RXA", "RXB"), skip=(), extra_ledger="", e
     for source in ("ledger", "workforce", "activity"):
         (landing / source).mkdir()
     for org in orgs:
-        for month in MONTHS:
+        for month in months:
             scale = jump if month == REPORT else 1.0
             if (org, "ledger", month) not in skip:
                 (landing / "ledger" / f"ledger_{org}_{month}.csv").write_text(
                     "org_code,period,cost_centre,subjective_code,amount\n"
                     f"{org},{month},C1,511100,{100000 * scale:.2f}\n{org},{month},C2,520000,50000\n"
-                    + (extra_ledger.format(org=org, month=month) if month == REPORT else ""))
+                    + (extra_ledger.format(org=org, month=month) if month == extra_in else ""))
             if (org, "workforce", month) not in skip:
                 (landing / "workforce" / f"workforce_{org}_{month}.csv").write_text(
                     "org_code,period,assignment_number,cost_centre,staff_group,pay_band,"
@@ -50,7 +52,7 @@ def landing_for(tmp_path: Path, orgs=("RXA", "RXB"), skip=(), extra_ledger="", e
                 (landing / "activity" / f"activity_{org}_{month}.csv").write_text(
                     "org_code,period,pod,treatment_function_code,hrg_code,count\n"
                     f"{org},{month},EL,320,EB01A,20\n{org},{month},OPFA,100,,300\n"
-                    + (extra_activity.format(org=org, month=month) if month == REPORT else ""))
+                    + (extra_activity.format(org=org, month=month) if month == extra_in else ""))
     return landing
 
 
@@ -118,6 +120,54 @@ def test_materiality_decides_the_severity_of_unmapped_cost(engine, settings, tmp
     results = run_checks(engine, settings, REPORT, "run-1")
     assert by_check(results, "RXA")["unmapped_cost_centres"]["outcome"] == "fail"
     assert "RXA" in blocked_orgs(results)
+
+
+def test_a_charge_and_its_reversal_are_material_though_they_net_to_nothing(engine, settings, tmp_path):
+    # Each line counts at its size, as when the checks read raw: the month aggregates keep it.
+    load(engine, settings, landing_for(
+        tmp_path, extra_ledger="{org},{month},C999,511100,300000\n{org},{month},C999,511100,-300000\n"))
+    results = run_checks(engine, settings, REPORT, "run-1")
+    [finding] = by_check(results, "RXA")["unmapped_cost_centres"]["findings"]
+    assert (finding["code"], finding["value"], finding["severity"]) == ("C999", 0.0, "error")
+
+
+def test_last_year_is_judged_where_it_is_all_there(engine, settings, tmp_path):
+    # C777 books £300k in May 2023 only: a prior-year figure compares this year with it.
+    extra = "{org},{month},C777,511100,300000\n"
+    load(engine, settings, landing_for(tmp_path, months=MONTHS + LAST_YEAR, extra_ledger=extra,
+                                       extra_in="2023-05"))
+    results = run_checks(engine, settings, REPORT, "run-1")
+    [finding] = by_check(results, "RXA")["unmapped_cost_centres"]["findings"]
+    assert (finding["code"], finding["value"], finding["severity"]) == ("C777", 300000.0, "error")
+    assert "RXA" in blocked_orgs(results)
+
+
+def test_last_year_is_judged_only_for_the_figures_it_has(engine, settings, tmp_path):
+    # RXA lacks May 2023's activity: no prior-year figure of May 2024's windows, so nothing of
+    # last year is judged and nothing blocks. RXB lacks April 2023's: its prior-year figure
+    # for the month (May against May) is still published, and C777 distorts it.
+    extra = "{org},{month},C777,511100,300000\n"
+    load(engine, settings, landing_for(tmp_path, months=MONTHS + LAST_YEAR, extra_ledger=extra,
+                                       extra_in="2023-05", skip={("RXA", "activity", "2023-05"),
+                                                                 ("RXB", "activity", "2023-04")}))
+    results = run_checks(engine, settings, REPORT, "run-1")
+    rxa, rxb = by_check(results, "RXA"), by_check(results, "RXB")
+    assert rxa["unmapped_cost_centres"]["outcome"] == "pass"
+    assert rxa["completeness"]["outcome"] == rxb["completeness"]["outcome"] == "pass"
+    [finding] = rxb["unmapped_cost_centres"]["findings"]
+    assert (finding["code"], finding["severity"]) == ("C777", "error")
+    assert set(blocked_orgs(results)) == {"RXB"}
+
+
+def test_reconciliation_catches_month_totals_out_of_step_with_the_file(engine, settings, tmp_path):
+    load(engine, settings, landing_for(tmp_path))
+    with engine.begin() as conn:
+        conn.execute(sa.text("update core.ledger_month set amount = amount + 10 where org_code = 'RXB'"
+                             " and period = '2024-04-01' and cost_centre = 'C1'"))
+    results = by_check(run_checks(engine, settings, REPORT, "run-1"), "RXB")
+    [finding] = results["reconciliation"]["findings"]
+    assert (finding["code"], finding["value"]) == ("ledger 2024-04", 10.0)
+    assert "month totals the figures are calculated from add up to 150010" in finding["detail"]
 
 
 def test_reconciliation_catches_rows_lost_after_loading(engine, settings, tmp_path):

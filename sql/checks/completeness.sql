@@ -2,9 +2,11 @@
 -- title: Missing months
 -- message: {count} month(s) that the report needs have no data: {codes}. Figures for this trust would compare incomplete years.
 -- Every source must hold every month of the year to date and of the same months of the base
--- year (the report month itself is the freshness check's).
+-- year (the report month itself is the freshness check's). Last year's months are not
+-- insisted on: a trust without them has no prior-year figures, and is not blocked for it.
 with orgs as (
     select distinct s.org_code from ops.load_slice s
+    where %(orgs)s::text[] is null or s.org_code = any(%(orgs)s::text[])
 ), needed as (
     select o.org_code, w.period, w.role, src.source
     from orgs o

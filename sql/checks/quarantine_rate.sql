@@ -1,10 +1,16 @@
 -- severity: warn
 -- title: Files with many rejected rows
 -- message: {count} file(s) behind this report had more rows quarantined than the bound: {codes}. See ops.quarantine for each line and its reason.
-with behind as (
+-- The files that hold the months the report's figures read (core.checked_months: the base
+-- year's and, where the trust has all of it, last year's), from the load log's counts.
+with checked as (
+    select distinct org_code, period
+    from core.checked_months(%(report_month)s, %(base_year)s, %(orgs)s::text[])
+), behind as (
     select distinct on (l.source, s.org_code, s.period) s.org_code, l.load_id
-    from ops.load_slice s join ops.load_log l using (load_id)
-    where s.period = any(array(select period from core.window_months(%(report_month)s, %(base_year)s)))
+    from checked c
+    join ops.load_slice s on s.org_code = c.org_code and s.period = c.period
+    join ops.load_log l using (load_id)
     order by l.source, s.org_code, s.period, s.load_id desc
 )
 select distinct b.org_code, l.origin as code,

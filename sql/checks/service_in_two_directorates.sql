@@ -10,6 +10,7 @@ select h.org_code, h.service as code, count(distinct h.directorate) as value,
               string_agg(distinct h.directorate, ', ' order by h.directorate)) as detail
 from core.hierarchy h
 where h.org_code in (select org_code from ops.load_slice)
+  and (%(orgs)s::text[] is null or h.org_code = any(%(orgs)s::text[]))
 group by h.org_code, h.service
 having count(distinct h.directorate) > 1
 order by 1, 2

@@ -6,8 +6,9 @@ with replaced as (
     using ops.load_slice s
     where s.load_id = %(load_id)s and a.org_code = s.org_code and a.period = s.period
 )
-insert into core.ledger_month (org_code, period, cost_centre, subjective_code, amount, load_id)
-select org_code, period, cost_centre, subjective_code, sum(amount), %(load_id)s
+insert into core.ledger_month (org_code, period, cost_centre, subjective_code, amount, magnitude,
+                               load_id)
+select org_code, period, cost_centre, subjective_code, sum(amount), sum(abs(amount)), %(load_id)s
 from raw.ledger
 where load_id = %(load_id)s
 group by org_code, period, cost_centre, subjective_code
