@@ -41,7 +41,7 @@ def _run_name() -> str:
 
 def _calculate(eng, settings: Settings, p: TrustCloseParameters, run_id: str) -> dict:
     close_state.record(eng, p.month, p.org, "checking", run_id)
-    checked = quality(p.month, run_id)
+    checked = quality(p.month, run_id, [p.org])
     reasons = checked["blocked"].get(p.org, [])
     earlier = months_to_calculate(eng, p.month, settings.base_year, p.org)
     for month in earlier:
