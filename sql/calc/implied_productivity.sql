@@ -27,20 +27,13 @@ where source in ('ledger', 'workforce', 'activity')
   and ((select orgs from calc_param) is null
        or org_code = any(array(select unnest(orgs) from calc_param)));
 
--- Whether each org has every comparison month of each window loaded, from every source. The
--- base year's months are the data-quality checks' to insist on (a missing one blocks the
--- trust); last year's may simply not be there, and then the prior-year figure is null.
+-- Whether each org has every comparison month of each window loaded (core.comparison_loaded):
+-- the base year's are the data-quality checks' to insist on (a missing one blocks the trust);
+-- last year's may simply not be there, and then the prior-year figure is null.
 create temp table calc_comparison on commit drop as
-select o.org_code, w.basis, w.time_window,
-       w.basis = 'base_year' or bool_and(coalesce(loaded.sources, 0) = 3) as loaded
-from calc_org o
-cross join calc_window w
-left join lateral (
-    select count(*) as sources from core.loaded_slice s
-    where s.org_code = o.org_code and s.period = w.period
-      and s.source in ('ledger', 'workforce', 'activity')) loaded on true
-where w.role = 'base'
-group by o.org_code, w.basis, w.time_window;
+select c.org_code, c.basis, c.time_window, c.loaded
+from calc_param p,
+     core.comparison_loaded(p.report, p.base_year, array(select org_code from calc_org)) c;
 
 -- Every node of every calculated org's hierarchy, whether or not it has data this month:
 -- services from the hierarchy and the specialty map, each in its one directorate and group

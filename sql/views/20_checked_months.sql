@@ -3,9 +3,8 @@
 -- for every trust with data) and basis: those the trust's figures read (core.report_windows),
 -- each month once per basis. The base year's always: a missing month of it is the
 -- completeness check's error. Last year's ('prior_year') only for the windows whose months of
--- last year are all loaded from every source (core.loaded_slice), as the calculation
--- publishes a prior-year figure for those windows only (calc_comparison in
--- sql/calc/implied_productivity.sql): a trust missing them has no such figure to judge, so a
+-- last year are all loaded (core.comparison_loaded), as the calculation publishes a
+-- prior-year figure for those windows only: a trust missing them has no such figure to judge, so a
 -- missing last year, or part of one, never blocks it. Parallel safe (it only reads), so that
 -- a check calling it can still read raw in parallel (reconciliation.sql).
 create function core.checked_months(report date, base_year text, orgs text[])
@@ -18,15 +17,9 @@ language sql stable parallel safe as $$
         select w.basis, w.time_window, w.role, w.period
         from core.report_windows(report, base_year) w
     ), published as (
-        select t.org_code, w.basis, w.time_window
-        from trust t
-        cross join windows w
-        left join core.loaded_slice s
-               on s.org_code = t.org_code and s.period = w.period
-              and s.source in ('ledger', 'workforce', 'activity')
-        where w.role = 'base'
-        group by t.org_code, w.basis, w.time_window
-        having w.basis = 'base_year' or count(s.source) = 3 * count(distinct w.period)
+        select c.org_code, c.basis, c.time_window
+        from core.comparison_loaded(report, base_year, array(select org_code from trust)) c
+        where c.loaded
     )
     select distinct p.org_code, p.basis, w.period
     from published p
