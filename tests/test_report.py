@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import csv
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
-import psycopg
 import pytest
 import sqlalchemy as sa
+from databases import database_of_its_own
 from openpyxl.utils import range_boundaries
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from synthetic import ORGS, load_all, load_synthetic, write_synthetic
 
 from schemas.settings import Settings
-from tasks import db
 from tasks.calculate.run import calculate_month
 from tasks.ingest.extract import discover
 from tasks.ingest.load import load_file
@@ -72,27 +70,14 @@ class Closed:
 def closed(pg_server, template_db, tmp_path_factory):
     """Two trusts calculated April to June 2024, checked, and June's reports written: built
     once for the module (the tests below only read it), in a database of its own."""
-    name = f"test_report_{uuid.uuid4().hex[:12]}"
-    admin = make_url(pg_server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}" template "{template_db}"')
     root = tmp_path_factory.mktemp("report")
-    settings = Settings(
-        database_url=make_url(pg_server).set(database=name).render_as_string(hide_password=False),
-        home=root / ".prodpack", landing_dir=root / "landing", reports_dir=root / "reports",
-        pseudonymisation_key="test-key", _env_file=None)
-    engine = db.engine(settings)
-    try:
+    with database_of_its_own(pg_server, template_db, root, "test_report") as (settings, engine):
         load_synthetic(engine, settings, root)
         for month in ("2024-04", "2024-05", QUARTER_END):
             calculate_month(engine, settings, month)
         run_checks(engine, settings, QUARTER_END, "run-1")
         yield Closed(engine, settings, write_reports(engine, settings, QUARTER_END,
                                                      settings.reports_dir, list(ORGS), None))
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def test_quarter_end_writes_each_trusts_report_and_a_pack_per_clinical_group(closed):

@@ -6,20 +6,18 @@ since last month's report. Read back with openpyxl, checked against the mart and
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
-import psycopg
 import pytest
 import sqlalchemy as sa
+from databases import database_of_its_own
 from openpyxl.utils.cell import range_to_tuple
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from synthetic import ORGS, REPORT, load_all, load_synthetic, synthetic_sources
 
 from schemas.settings import Settings
-from tasks import db
 from tasks.calculate.months_due import months_to_calculate
 from tasks.calculate.run import calculate_month
 from tasks.calculate.summary import lineage
@@ -61,25 +59,12 @@ class Closed:
 def closed(pg_server, template_db, tmp_path_factory):
     """Both trusts closed for the report month, the executive reports and every pack written:
     built once for the module, in a database of its own."""
-    name = f"test_report_explain_{uuid.uuid4().hex[:12]}"
-    admin = make_url(pg_server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}" template "{template_db}"')
     root = tmp_path_factory.mktemp("report_explain")
-    settings = Settings(
-        database_url=make_url(pg_server).set(database=name).render_as_string(hide_password=False),
-        home=root / ".prodpack", landing_dir=root / "landing", reports_dir=root / "reports",
-        pseudonymisation_key="test-key", _env_file=None)
-    engine = db.engine(settings)
-    try:
+    with database_of_its_own(pg_server, template_db, root, "test_report_explain") as (settings, engine):
         load_synthetic(engine, settings, root)
         close(engine, settings)
         yield Closed(engine, settings, write_reports(engine, settings, REPORT,
                                                      settings.reports_dir, list(ORGS), True))
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def drivers(engine, org: str, level: str, node: str, basis: str = "base_year") -> dict:

@@ -6,20 +6,18 @@ in the words of mart.label, as mart.spc_summary reads it."""
 from __future__ import annotations
 
 import colorsys
-import uuid
 from dataclasses import dataclass
 
 import openpyxl
-import psycopg
 import pytest
 import sqlalchemy as sa
+from databases import database_of_its_own
 from openpyxl.utils.cell import range_to_tuple
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from synthetic import ORGS, load_synthetic, write_synthetic
 from test_report import header_row_of, lens_columns
 
 from schemas.settings import Settings
-from tasks import db
 from tasks.calculate.run import calculate_month
 from tasks.ingest.extract import discover
 from tasks.ingest.load import load_file
@@ -56,17 +54,8 @@ class Closed:
 def closed(pg_server, template_db, tmp_path_factory):
     """Two trusts calculated for each month from April 2023 to June 2024, checked, and June's
     reports and packs written: built once for the module, in a database of its own."""
-    name = f"test_report_spc_{uuid.uuid4().hex[:12]}"
-    admin = make_url(pg_server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}" template "{template_db}"')
     root = tmp_path_factory.mktemp("report_spc")
-    settings = Settings(
-        database_url=make_url(pg_server).set(database=name).render_as_string(hide_password=False),
-        home=root / ".prodpack", landing_dir=root / "landing", reports_dir=root / "reports",
-        pseudonymisation_key="test-key", _env_file=None)
-    engine = db.engine(settings)
-    try:
+    with database_of_its_own(pg_server, template_db, root, "test_report_spc") as (settings, engine):
         write_synthetic(settings.landing_dir, extra_months=EXTRA_MONTHS, surge=SURGE)
         for f in discover(settings.landing_dir):
             assert load_file(engine, settings, f).status == "loaded"
@@ -75,10 +64,6 @@ def closed(pg_server, template_db, tmp_path_factory):
         run_checks(engine, settings, QUARTER_END, "run-1")
         write_reports(engine, settings, QUARTER_END, settings.reports_dir, list(ORGS), None)
         yield Closed(engine, settings)
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 # --- the mart, as stored --------------------------------------------------------------

@@ -239,6 +239,8 @@ def _load_in_transaction(conn, settings, load_id, source, origin, content_hash, 
                 raise _Unchanged
             if held := _replace_slices(conn, load_id, source, slices):
                 note = f"{held} slice(s) already held by a newer file were left as they were"
+            # A year's file groups into some hundred thousand sums: in memory, not spilled.
+            conn.execute("set local work_mem = '256MB'")
             conn.execute(_MONTH_AGGREGATES[source], {"load_id": load_id})
         if kept is not None:
             conn.execute(
