@@ -18,12 +18,6 @@ SIDES = {"activity": "Activity growth (cost-weighted), by point of delivery",
          "cost": "Real-terms cost growth, by kind of spend",
          "wte": "Workforce (WTE) growth, by staff group"}
 SIDE_INDEX = {"activity": "activity_index", "cost": "cost_index", "wte": "wte_index"}
-COMPONENTS = {"pay_substantive": "Substantive pay", "pay_bank": "Bank pay",
-              "pay_agency": "Agency pay", "non_pay": "Non-pay",
-              "EL": "EL, elective inpatients", "DC": "DC, day cases",
-              "NEL": "NEL, non-elective inpatients", "OPFA": "OPFA, outpatient first attendances",
-              "OPFU": "OPFU, outpatient follow-ups", "OPPROC": "OPPROC, outpatient procedures",
-              "AE": "AE, A&E attendances"}
 MEASURES = {"ip_cost": "IPc", "ip_wte": "IPw"}
 
 
@@ -138,7 +132,10 @@ def _drivers(found: Explanation) -> list[str]:
             before, after = ((wte(d["base_value"]), wte(d["current_value"], unit=" WTE"))
                              if side == "wte" else
                              (pounds(d["base_value"]), pounds(d["current_value"])))
-            line = (f"    {shown(COMPONENTS.get(d['component'], d['component'])):<38}"
+            # A POD keeps its code beside its words: the code is what the extracts say.
+            name = (d["component_label"] if side != "activity"
+                    else f"{d['component']}, {d['component_label']}")
+            line = (f"    {shown(name[:1].upper() + name[1:]):<38}"
                     f"{points(d['contribution']):>10}   {before} -> {after}")
             if side == "cost":
                 line += f";  {pounds(d['opportunity'], True)}"
