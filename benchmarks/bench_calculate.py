@@ -149,6 +149,21 @@ def generate(eng, args, months: list[date]) -> None:
                     " where load_id = %s", [load_id, load_id])
 
 
+def backfill(eng, settings: Settings, months: list) -> None:
+    """Every month calculated in order, as a backfill does (checks for the last month only)."""
+    started = time.perf_counter()
+    for done, month in enumerate(months, start=1):
+        calculate_month(eng, settings, month.strftime("%Y-%m"))
+        if done % 12 == 0 or done == len(months):
+            elapsed = time.perf_counter() - started
+            print(f"  [{done}/{len(months)}] {month:%Y-%m}: {elapsed:.1f} s so far,"
+                  f" {elapsed / done:.2f} s a month")
+    checks = time.perf_counter()
+    run_checks(eng, settings, months[-1].strftime("%Y-%m"), "bench-backfill")
+    print(f"backfill of {len(months)} months: {time.perf_counter() - started:.1f} s"
+          f" (the last month's checks {time.perf_counter() - checks:.1f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--activity-per-month", type=int, default=40_000)
@@ -159,6 +174,9 @@ def main() -> None:
                         help="financial years of history to the report month's (default: from the base year)")
     parser.add_argument("--base-year", default="2019/20")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backfill", action="store_true",
+                        help="time the calculation of every month after the base year, in order,"
+                             " as `prodpack backfill` does, instead of the close's rounds")
     args = parser.parse_args()
 
     url = database(args)
@@ -174,6 +192,9 @@ def main() -> None:
                   for t in ("ledger", "workforce", "activity")}
     print(f"generated {len(months)} months ({months[0]:%Y-%m} to {months[-1]:%Y-%m}), {counts} in {time.perf_counter() - started:.1f} s")
 
+    if args.backfill:
+        backfill(eng, settings, [m for m in months if m.strftime("%Y-%m") >= f"{int(args.base_year[:4]) + 1}-04"])
+        return
     out = Path(tempfile.mkdtemp(prefix="prodpack-bench-reports-"))
     atexit.register(shutil.rmtree, out, ignore_errors=True)
     stages: dict[str, list[float]] = {"data-quality checks": [], "calculation": [], "reports": []}
