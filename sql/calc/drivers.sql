@@ -43,12 +43,7 @@ select f.org_code, w.basis, w.time_window, w.role, lvl.level, lvl.node, f.side, 
        sum(f.value) / case f.side when 'wte' then min(w.months_in_window) else 1 end as value
 from driver_fact f
 join calc_window w on w.period = f.period
-left join calc_service s on s.org_code = f.org_code and s.service = f.service
-cross join lateral (values ('trust', f.org_code),
-                           ('clinical_group', s.clinical_group),
-                           ('directorate', s.directorate),
-                           ('service', f.service)) lvl (level, node)
-where lvl.node is not null
+join calc_rollup lvl on lvl.org_code = f.org_code and lvl.service_key = coalesce(f.service, '')
 group by f.org_code, w.basis, w.time_window, w.role, lvl.level, lvl.node, f.side, f.component;
 
 delete from mart.ip_driver

@@ -66,6 +66,21 @@ select org_code, 'service', service,
        coalesce(directorate, org_code), clinical_group, directorate
 from calc_service;
 
+-- The nodes a service's figures count towards: the trust, its clinical group and directorate,
+-- itself. Unmapped facts (no service, key '') count at the trust only. The one home of the
+-- roll-up that the figures (calc_sum) and the drivers (sql/calc/drivers.sql) both sum by.
+create temp table calc_rollup on commit drop as
+select o.org_code, coalesce(s.service, '') as service_key, lvl.level, lvl.node
+from calc_org o
+left join calc_service s on s.org_code = o.org_code
+cross join lateral (values ('trust', o.org_code),
+                           ('clinical_group', s.clinical_group),
+                           ('directorate', s.directorate),
+                           ('service', s.service)) lvl (level, node)
+where lvl.node is not null
+union
+select org_code, '', 'trust', org_code from calc_org;
+
 -- One row per (org, month, service) with every sum the outputs need; service is null where
 -- the cost centre or treatment function is unmapped (it still counts for the trust).
 create temp table calc_fact on commit drop as
@@ -214,12 +229,7 @@ select f.org_code, w.basis, w.time_window, w.role, lvl.level, lvl.node,
        sum(f.op_dna) as op_dna
 from calc_fact f
 join calc_window w on w.period = f.period
-left join calc_service s on s.org_code = f.org_code and s.service = f.service
-cross join lateral (values ('trust', f.org_code),
-                           ('clinical_group', s.clinical_group),
-                           ('directorate', s.directorate),
-                           ('service', f.service)) lvl (level, node)
-where lvl.node is not null
+join calc_rollup lvl on lvl.org_code = f.org_code and lvl.service_key = coalesce(f.service, '')
 group by f.org_code, w.basis, w.time_window, w.role, lvl.level, lvl.node;
 
 -- Current against base for every node, basis and window; nodes without data get zeros. A
