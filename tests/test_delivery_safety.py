@@ -4,19 +4,16 @@ absent, mail outages are bounded and said out loud, and the executive email goes
 from __future__ import annotations
 
 import re
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+from databases import database_of_its_own
 
 from schemas.settings import Settings
-from tasks import db
 from tasks.calculate.run import calculate_month
 from tasks.report.style import Book
 from tasks.report.workbooks import write_reports
@@ -33,14 +30,6 @@ OWN_FORMULA = re.compile(r"=SUMIF\(|=(MIN|MAX)?\(?-?[A-Z]+\d+([+,][A-Z]+\d+|,0)?
 HOSTILE = (HOSTILE_GROUP, HOSTILE_DIRECTORATE, REFERENCE_LIKE_DIRECTORATE, HOSTILE_TRUST_NAME)
 
 
-def _database(pg_server, template_db) -> tuple[str, str]:
-    name = f"test_safety_{uuid.uuid4().hex[:12]}"
-    admin = make_url(pg_server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}" template "{template_db}"')
-    return admin, name
-
-
 @dataclass
 class Hostile:
     settings: Settings
@@ -53,14 +42,8 @@ def hostile_reports(pg_server, template_db, tmp_path_factory):
     """June's reports and packs for two trusts whose hierarchy and peer names are formulas."""
     from synthetic import load_all, write_synthetic
 
-    admin, name = _database(pg_server, template_db)
     root = tmp_path_factory.mktemp("hostile")
-    settings = Settings(
-        database_url=make_url(pg_server).set(database=name).render_as_string(hide_password=False),
-        home=root / ".prodpack", landing_dir=root / "landing", reports_dir=root / "reports",
-        pseudonymisation_key="test-key", _env_file=None)
-    engine = db.engine(settings)
-    try:
+    with database_of_its_own(pg_server, template_db, root, "test_safety") as (settings, engine):
         write_synthetic(settings.landing_dir)
         reference = settings.landing_dir / "reference"
         hierarchy = pd.read_csv(reference / "hierarchy.csv", dtype=str)
@@ -77,10 +60,6 @@ def hostile_reports(pg_server, template_db, tmp_path_factory):
             calculate_month(engine, settings, month)
         yield Hostile(settings, engine,
                       write_reports(engine, settings, MONTH, settings.reports_dir, None, True))
-    finally:
-        engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def test_hostile_names_stay_text_in_every_workbook(hostile_reports):
