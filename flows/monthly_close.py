@@ -117,7 +117,7 @@ def _merged_alerts(month: str, summaries: list[dict]) -> dict:
 def _lineage_artifact(eng, month: str) -> None:
     """The files behind each trust's figures, for the platform team and auditors."""
     rows = [{"trust": r["org_code"], "source": r["source"], "file": r["origin"],
-             "sha256": r["content_hash"], "loaded": f"{r['finished_at']:%Y-%m-%d %H:%M %Z}",
+             "sha256": r["content_hash"], "loaded (UK time)": f"{r['loaded_at']:%Y-%m-%d %H:%M}",
              "rows loaded": r["rows_loaded"], "rows quarantined": r["rows_quarantined"],
              "months": ", ".join(r["months"] or []) or "reference"} for r in lineage(eng, month)]
     create_table_artifact(key=f"lineage-{month}", table=rows,

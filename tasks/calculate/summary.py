@@ -50,10 +50,11 @@ def _float(value) -> float | None:
 
 def lineage(eng: Engine, month: str) -> list[dict]:
     """Per trust, the files its latest calculation of the month read: name, SHA-256, when
-    loaded, rows loaded and quarantined, the months it holds."""
-    sql = resources.files("sql").joinpath("calc", "lineage.sql").read_text(encoding="utf-8")
+    loaded (UK time), rows loaded and quarantined, the months it holds. The same query as the
+    reports' Sources sheet (sql/report/sources.sql)."""
+    sql = resources.files("sql").joinpath("report", "sources.sql").read_text(encoding="utf-8")
     with db.psycopg_connection(eng) as conn:
-        cursor = conn.execute(sql, {"month": month})
+        cursor = conn.execute(sql, {"month": month, "orgs": trusts_calculated(eng, month)})
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row)) for row in cursor]
 
