@@ -83,3 +83,22 @@ def test_aggregates_equal_a_recount_after_loads_corrections_and_reloads(engine, 
     original.to_csv(landing / "ledger" / "RXA_ledger_again.csv", index=False, lineterminator="\r\n")
     load_new(engine, settings, landing)
     assert_aggregates_recount(engine)
+
+
+def test_aggregates_round_each_value_as_the_database_stores_it(engine, settings, tmp_path):
+    """Values finer than their column (amounts to the penny, WTE to four places) are rounded
+    one by one, half away from zero, before they are added, as COPY stores them in raw."""
+    landing = tmp_path / "landing"
+    write_synthetic(landing)
+    ledger = synthetic_sources(7)["ledger"]
+    fine = ledger[(ledger.org_code == "RXA") & (ledger.period == "2024-05")].copy()
+    ties = ["0.125", "-0.125", "1.005", "-2.675", "3.3349999", "(4.0050)", "£1,000.555", "0.0050000001"]
+    fine["amount"] = [ties[i % len(ties)] for i in range(len(fine))]
+    fine.to_csv(landing / "ledger" / "RXA_ledger_fine.csv", index=False)
+    workforce = synthetic_sources(7)["workforce"]
+    wte = workforce[(workforce.org_code == "RXB") & (workforce.period == "2024-06")].copy()
+    wte["contracted_wte"] = [("0.12345", "0.99995", "1.00005", "0.5")[i % 4] for i in range(len(wte))]
+    wte["sickness_fte_days"] = [("1.005", "", "2.5", "0.125")[i % 4] for i in range(len(wte))]
+    wte.to_csv(landing / "workforce" / "RXB_wte_fine.csv", index=False)
+    load_all(engine, settings, landing)
+    assert_aggregates_recount(engine)

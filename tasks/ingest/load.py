@@ -49,6 +49,7 @@ from tasks.ingest.load_copy import (
     quarantine_csv,
 )
 from tasks.ingest.load_reference import load_reference
+from tasks.ingest.month_sums import chunk_sums, file_sums, replace_month_sums
 from tasks.ingest.validate import RAW_COLUMNS, ValidationContext, validate_chunk
 
 log = logging.getLogger("prodpack.load")
@@ -99,17 +100,19 @@ def _parser_rejects(chunk: Chunk) -> pd.DataFrame:
 def _load_facts(
     conn: psycopg.Connection, load_id: int, source: str, chunks: Iterator[Chunk],
     context: ValidationContext,
-) -> tuple[int, int, float, pd.DataFrame]:
-    """COPY every chunk's valid rows and rejects; return counts, read time and the file's slices."""
+) -> tuple[int, int, float, pd.DataFrame, pa.Table]:
+    """COPY every chunk's valid rows and rejects; return counts, read time, the file's slices
+    and its month aggregates."""
     loaded = quarantined = 0
     read_seconds = 0.0
-    controls = []
+    controls, sums = [], []
     columns = ["load_id", *RAW_COLUMNS[source]]
     with CopyWriter(conn) as writer:
         started = time.perf_counter()
         for chunk in chunks:
             validated = validate_chunk(source, chunk.frame, context)
             rows = validated.table
+            sums.append(chunk_sums(source, rows))
             lines = rows.column("line_number").to_numpy()
             rows = rows.add_column(0, "load_id", pa.array(np.full(rows.num_rows, load_id, np.int64)))
             rejects = pd.concat([validated.rejects, _parser_rejects(chunk)], ignore_index=True)
@@ -125,12 +128,13 @@ def _load_facts(
 
     slices = (pd.concat(controls).groupby(["org_code", "period"], as_index=False).sum()
               if controls else pd.DataFrame(columns=["org_code", "period", "rows_loaded", "control_total"]))
-    return loaded, quarantined, read_seconds, slices
+    return loaded, quarantined, read_seconds, slices, file_sums(source, sums)
 
 
-def _replace_slices(conn: psycopg.Connection, load_id: int, source: str, slices: pd.DataFrame) -> int:
-    """Make this load the holder of its slices, except those a newer file holds; return how many
-    slices were left to a newer file.
+def _replace_slices(conn: psycopg.Connection, load_id: int, source: str,
+                    slices: pd.DataFrame) -> set[tuple[str, str]]:
+    """Make this load the holder of its slices, except those a newer file holds; return the
+    (org, month) slices left to a newer file.
 
     Loads that share an (org, source) take turns from here to commit, so each sees the other's
     rows and slices; other trusts' loads (a region's flow runs) go on in parallel. Locks are
@@ -139,11 +143,12 @@ def _replace_slices(conn: psycopg.Connection, load_id: int, source: str, slices:
     commits after its small correction leaves the correction's slices as they are.
     """
     if slices.empty:
-        return 0
+        return set()
     orgs, periods = slices["org_code"].tolist(), slices["period"].tolist()
     for org in sorted(set(orgs)):
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"prodpack-load-{source}-{org}"])
     held = {n - 1 for (n,) in conn.execute(_HELD_BY_NEWER, [orgs, periods, source, load_id, load_id])}
+    held_slices = {(orgs[i], periods[i]) for i in held}
     if held:
         mine = [i in held for i in range(len(orgs))]
         conn.execute(
@@ -159,7 +164,7 @@ def _replace_slices(conn: psycopg.Connection, load_id: int, source: str, slices:
                 "insert into ops.load_slice (load_id, org_code, period, rows_loaded, control_total)"
                 " values (%s, %s, %s, %s, %s)",
                 [(load_id, o, p, int(n), str(t)) for o, p, n, t in slices.itertuples(index=False)])
-    return len(held)
+    return held_slices
 
 
 # Each slice's holder, and the slices whose holder came from a newer file (sql/load/).
@@ -167,9 +172,6 @@ _SLICE_HOLDERS = resources.files("sql").joinpath("load", "slice_holders.sql").re
     encoding="utf-8")
 _HELD_BY_NEWER = resources.files("sql").joinpath("load", "slices_held_by_newer.sql").read_text(
     encoding="utf-8")
-# The month aggregates the calculation reads, of the slices a load holds (sql/load/month_*.sql).
-_MONTH_AGGREGATES = {source: resources.files("sql").joinpath("load", f"month_{source}.sql")
-                     .read_text(encoding="utf-8") for source in RAW_COLUMNS}
 
 
 def _delete_replaced(conn: psycopg.Connection, load_id: int, source: str,
@@ -231,17 +233,16 @@ def _load_in_transaction(conn, settings, load_id, source, origin, content_hash, 
             context = ValidationContext(
                 declared_months=declared_months,
                 assignment_key=settings.assignment_key())
-            loaded, quarantined, read_seconds, slices = _load_facts(conn, load_id, source, chunks, context)
+            loaded, quarantined, read_seconds, slices, sums = _load_facts(
+                conn, load_id, source, chunks, context)
             if finish_hash is not None:
                 content_hash = finish_hash()
             # Another load of the same bytes may have committed while this one read them.
             if load_log.claim(conn, content_hash):
                 raise _Unchanged
             if held := _replace_slices(conn, load_id, source, slices):
-                note = f"{held} slice(s) already held by a newer file were left as they were"
-            # A year's file groups into some hundred thousand sums: in memory, not spilled.
-            conn.execute("set local work_mem = '256MB'")
-            conn.execute(_MONTH_AGGREGATES[source], {"load_id": load_id})
+                note = f"{len(held)} slice(s) already held by a newer file were left as they were"
+            replace_month_sums(conn, source, load_id, sums, held)
         if kept is not None:
             conn.execute(
                 "update ops.load_log set status = 'rejected', content_hash = %s, rows_read = %s,"
