@@ -1,6 +1,8 @@
--- The activity aggregates of the slices a load holds, replaced with the sums of its rows
--- (migration 0012 says why). Run by the load, in its transaction, after its slices are its;
--- one statement, so the delete and the insert read the same snapshot.
+-- The activity aggregates of the slices a load holds, summed again from its raw rows (migration
+-- 0012 says why they exist). The load itself sums each chunk as it reads it
+-- (tasks/ingest/month_sums.py); this is the same sum for rows written some other way: the
+-- benchmarks' generated history, and tests that remove raw rows after a load. One statement,
+-- so the delete and the insert read the same snapshot.
 with replaced as (
     delete from core.activity_month a
     using ops.load_slice s
