@@ -8,8 +8,8 @@ DIR holds the trust's extracts in the landing layout. When it has none, seven fi
 years of the large trust (2019/20, the base year, to 2025/26: 3M activity records, 1.5M
 ledger lines and 250k ESR rows in 2024/25, the other years grown towards and beyond it) and
 their reference files are written into it first, by `benchmarks/make_large_extracts.py
---years 2019-20..2025-26 --scale S`: about 1.6 GB of CSV at scale 1.0; `--scale 0.02` is a
-quick try. Issue 18's target: under 10 minutes on 2 cores, with progress shown.
+--years 2019-20..2025-26 --scale S`: about 1.8 GB of CSV at scale 1.0 (36 MB at
+`--scale 0.02`, a quick try). Issue 18's target: under 10 minutes on 2 cores, with progress shown.
 
 The backfill loads what has landed (every year's files), then calculates every month of the
 range in order, then checks and reports on the last month. The benchmark passes its progress
@@ -24,6 +24,15 @@ The environment is a new user's, as the README runs it: no PREFECT_API_URL (the 
 Prefect's temporary server), a fresh PRODPACK_HOME and PREFECT_HOME. Uses
 PRODPACK_DATABASE_URL's server if set, else an embedded one; its database `prodpack_bench_backfill`
 is created afresh.
+
+Time, on 2 cores shared with other work, at --scale 0.02 (26 files, 633k rows): the
+backfill 83 s (start-up and load 21 s, the 72 months 35 s, the last month's checks and
+reports and exit 26 s), run again 21 s. Of the start-up, about 12 s is Prefect creating its
+database in the new PREFECT_HOME, once (with `--load-first`: `prodpack load` 4.6 s, then the
+backfill still 20 s to its first month). At scale 1.0 (about 24M rows), by the load and
+calculation figures in docs/scaling.md, expect the load at about 7 x 15 s and the months at
+about 0.5 s each with a task run apiece: 3 to 4 minutes, and as long again to write the
+extracts the first time.
 """
 
 from __future__ import annotations

@@ -138,7 +138,8 @@ def write_years(args, rng: np.random.Generator) -> None:
         for source, build, rows, extra in (
                 ("activity", activity, round(args.activity * args.scale * grown["activity"]), {}),
                 ("ledger", ledger, round(args.ledger * args.scale * grown["staff"]), {"price": price}),
-                ("workforce", workforce, round(args.workforce * args.scale * grown["staff"]), {})):
+                # Whole months of staff: a remainder would repeat assignments in March.
+                ("workforce", workforce, 12 * round(args.workforce * args.scale * grown["staff"] / 12), {})):
             folder = args.out / source
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{source}_{args.org}_{year}-{(year + 1) % 100:02d}.csv"
