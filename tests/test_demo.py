@@ -102,6 +102,21 @@ def test_same_seed_same_bytes_other_seed_other_data_and_months_do_not_depend_on_
                                         for source in ("ledger", "workforce", "activity")}
 
 
+
+def test_an_earlier_first_monthly_file_adds_the_years_between_and_changes_no_month(tmp_path):
+    """The close benchmark's seven years: the same months' files, and the years between."""
+    usual = files(write_demo_into(tmp_path / "a", seed=7))
+    whole = files(write_demo_into(tmp_path / "b", seed=7, monthly_from="2022-11"))
+    assert {p for p in usual if usual[p] != whole.get(p)} == {"demo_manifest.json",
+                                                              "reference/peers.csv"}
+    assert set(whole) - set(usual) == {f"{source}/{org}_{source}_{month}.csv"
+                                       for org in ("RXA", "RXB")
+                                       for source in ("ledger", "workforce", "activity")
+                                       for month in ("2022-11", "2022-12", "2023-01", "2023-02",
+                                                     "2023-03")}
+    with pytest.raises(ValueError, match="2020-04 at the earliest"):
+        write_demo(tmp_path / "c", seed=7, monthly_from="2020-03", **SMALL)
+
 def test_files_load_exactly_as_the_manifest_says_and_no_personal_data_is_stored(
         engine, settings, demo):
     landing, manifest = demo

@@ -11,10 +11,8 @@ from prodpack.demo.casemix import PODS, unit_cost_table
 from prodpack.demo.costs import SUBJECTIVES
 from prodpack.demo.model import TrustModel
 from prodpack.demo.months import (
-    FIRST_MONTHLY_FILE,
     deflator,
     financial_year_start,
-    month_index,
     month_label,
     year_month,
 )
@@ -40,7 +38,7 @@ OWNER_SURNAMES = ["Ashworth", "Brennan", "Cartwright", "Dunmore", "Ellery", "Fai
 # fmt: on
 
 
-def reference_files(models: list[TrustModel], last: int) -> dict[str, tuple[list, list[list]]]:
+def reference_files(models: list[TrustModel], first: int, last: int) -> dict[str, tuple[list, list[list]]]:
     """stem -> (header, rows) for every reference file."""
     hierarchy, specialty = [], []
     for model in models:
@@ -66,7 +64,7 @@ def reference_files(models: list[TrustModel], last: int) -> dict[str, tuple[list
         "deflators": (["financial_year", "pay_index", "non_pay_index"], deflators),
         "owners": (["level", "node", "name", "email"], owners(models)),
         "peers": (["org_code", "org_name", "period", "time_window", "ip_cost", "basis",
-                   "activity_growth", "resource_growth"], peers(last)),
+                   "activity_growth", "resource_growth"], peers(first, last)),
     }
 
 
@@ -87,17 +85,17 @@ def owners(models: list[TrustModel]) -> list[list[str]]:
     return rows
 
 
-def peers(last: int) -> list[list[str]]:
-    """Published trust-level IPc of four peers for each month and window from April 2023:
+def peers(first: int, last: int) -> list[list[str]]:
+    """Published trust-level IPc of four peers for each month and window from the first monthly file:
     against 2019/20, and against the same months last year with the two growths behind it
     (NHS England's figures: cost-weighted activity growth, real-terms resource growth)."""
     base, prior = [], []
-    first = month_index(FIRST_MONTHLY_FILE)
     for code, name, level_2026, improvement in PEERS:
         monthly: dict[int, float] = {}
         activity: dict[int, float] = {}
-        # A year before the first file too: last year's figures behind the first year's growth.
-        for index in range(first - 12, last + 1):
+        # From a year before the first file's financial year: last year's figures behind
+        # the first year's growth, from its year start.
+        for index in range(first - first % 12 - 12, last + 1):
             noise = np.random.default_rng([zlib.crc32(code.encode()), *year_month(index)])
             years_to_2026 = 2026.5 - (2019 + index / 12)
             monthly[index] = level_2026 - improvement * years_to_2026 + noise.normal(0, 0.02)

@@ -34,29 +34,34 @@ from prodpack.demo.writers import Written, write_rows_csv, write_table_csv, writ
 
 
 def write_demo(landing: Path, *, seed: int = 2019, scale: float = 1.0,
-               last_month: str | None = None) -> dict:
-    """Write the demo trusts into `landing`; return the manifest, also written there."""
+               last_month: str | None = None, monthly_from: str = FIRST_MONTHLY_FILE) -> dict:
+    """Write the demo trusts into `landing`; return the manifest, also written there.
+
+    `monthly_from` (from 2020-04) is the first month with a file of its own: by default the
+    years between 2019/20 and 2023/24 are left out, as a trust adopting the platform sends
+    its base year and recent years; an earlier month gives the whole history (the close
+    benchmark's seven years). A month's data is the same whichever it is."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     last_month = last_month or last_closed_month()
-    last = month_index(last_month)
-    if not month_index(FIRST_MONTHLY_FILE) <= last < HORIZON:
-        raise ValueError(f"last_month must be from {FIRST_MONTHLY_FILE} to "
-                         f"{month_label(HORIZON - 1)}")
+    last, first = month_index(last_month), month_index(monthly_from)
+    if not 12 <= first <= last < HORIZON:
+        raise ValueError(f"months with their own files run from 2020-04 at the earliest to "
+                         f"{month_label(HORIZON - 1)} at the latest: not {monthly_from} to {last_month}")
     landing = Path(landing)
     for folder in ("reference", "ledger", "workforce", "activity"):
         (landing / folder).mkdir(parents=True, exist_ok=True)
 
     models = [TrustModel(trust, i, seed, scale) for i, trust in enumerate(TRUSTS)]
     written: list[Written] = []
-    for stem, (header, rows) in reference_files(models, last).items():
+    for stem, (header, rows) in reference_files(models, first, last).items():
         plain = FileStyle(tuple(header), tuple(header))
         write_rows_csv(landing / "reference" / f"{stem}.csv", rows, plain, plain.headers)
         written.append(Written(f"reference/{stem}.csv", stem, None, len(rows)))
 
     # 2019/20 as one file per source, named with its financial year; then a file a month.
     periods = [("2019-20", list(range(12)))] + [
-        (month_label(i), [i]) for i in range(month_index(FIRST_MONTHLY_FILE), last + 1)]
+        (month_label(i), [i]) for i in range(first, last + 1)]
     for model in models:
         for label, months in periods:
             staff = [workforce_month(model, i) for i in months]
