@@ -205,8 +205,10 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # n
         published = run_stage("publish", month, publishable, parameters.out, parameters.packs,
                               parameters.dry_run)
         states = close_state.trusts(eng, month)
+        # A dry run's trusts stay calculated: shown what would go, still to publish.
+        finished = ("calculated",) if parameters.dry_run else ("published", "needs_attention")
         failed |= {org: states[org][1] or f"ended {states[org][0]}" for org in publishable
-                   if states[org][0] not in ("published", "needs_attention")}
+                   if states[org][0] not in finished}
         reports = [r for p in published.values() for r in p["reports"]]
         emailed = [e for p in published.values() for e in p["emailed"]]
         alerts = _merged_alerts(month, [p["alerts"] for p in published.values()])
@@ -222,9 +224,6 @@ def monthly_close(parameters: CloseParameters = CloseParameters()) -> dict:  # n
                                             lines, parameters.dry_run)
     attention += [f"{org}: the close failed ({message}); a re-run closes it again"
                   for org, message in failed.items()]
-    # A trust whose run went to a worker: its undelivered mail as the run recorded it.
-    attention += [f"{org}: {states[org][1]}" for org in publishable
-                  if states[org][0] == "needs_attention" and org not in published]
     return {"month": month, "loads": loads, "blocked": blocked, "failed": failed,
             "summaries": summaries, "reports": reports, "emailed": emailed, "alerts": alerts,
             "headline": lines, "needs_attention": attention}

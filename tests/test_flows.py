@@ -216,3 +216,26 @@ def test_run_with_mail_down_publishes_and_exits_4_naming_what_was_not_delivered(
     assert "prodpack run: platform notice not delivered" in captured.err
     # Every message after the first is not tried: the server failed earlier in this run.
     assert "did not answer earlier in this run" in captured.err
+
+
+def test_a_dry_run_close_sends_nothing_and_leaves_every_trust_to_publish(
+        prefect_api, prodpack_env, engine, capsys, monkeypatch, mailbox):
+    monkeypatch.setenv("PRODPACK_DQ_MATERIALITY_ERROR", "0.5")
+    monkeypatch.setenv("PRODPACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PRODPACK_SMTP_PORT", str(mailbox.port))
+    monkeypatch.setenv("PRODPACK_EXECUTIVE_RECIPIENTS", "board@trust.nhs.test")
+    write_synthetic(prodpack_env.landing_dir)
+
+    status = main(["run", "--dry-run"])
+
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "the close failed" not in captured.err
+    assert mailbox.by_recipient() == {}
+    with engine.connect() as conn:
+        states = dict(conn.execute(sa.text(
+            "select org_code, status from ops.trust_close where month = :m"), {"m": REPORT}).all())
+    assert states == {"RXA": "calculated", "RXB": "calculated"}
+
+    assert main(["run"]) == 0     # the real close publishes both, and sends
+    assert len(mailbox.by_recipient()["board@trust.nhs.test"]) == 2
