@@ -63,11 +63,13 @@ def _publish(eng, p: TrustCloseParameters, run_id: str) -> dict:
     problems = [f"executive report email not sent: {e['error']}" for e in emailed if e["error"]]
     if not p.dry_run:
         problems += [f"alert not sent: {f}" for f in alerts.get("failed", [])]
-    status = "needs_attention" if problems else "published"
-    if not p.dry_run:   # a dry run shows what would go; the trust is still to publish
-        close_state.record(eng, p.month, p.org, status, run_id, "; ".join(problems) or None)
-    return {"org": p.org, "status": status, "reports": reports, "emailed": emailed,
-            "alerts": alerts}
+    # A dry run shows what would go: the trust is still to publish.
+    status = "calculated" if p.dry_run else "needs_attention" if problems else "published"
+    outcome = {"org": p.org, "status": status, "reports": reports, "emailed": emailed,
+               "alerts": alerts}
+    close_state.record(eng, p.month, p.org, status, run_id,
+                       None if p.dry_run else "; ".join(problems) or None, outcome)
+    return outcome
 
 
 @flow(name="close-trust", flow_run_name=_run_name, log_prints=True, timeout_seconds=2 * 3600,

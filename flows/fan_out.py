@@ -18,6 +18,8 @@ from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 
 from flows.close_trust import TrustCloseParameters, close_trust
+from schemas.settings import Settings
+from tasks import close_state, db
 
 DEPLOYMENT = "close-trust/close-trust"
 _POLL_SECONDS = 2.0
@@ -41,8 +43,8 @@ def _pool_with_workers() -> bool:
 
 def run_stage(stage: str, month: str, orgs: list[str], out: str | None, packs: bool | None,
               dry_run: bool) -> dict[str, dict]:
-    """Each trust's stage as its own flow run; what the runs returned in this process (the
-    pool's runs return nothing here: their outcome is in ops.trust_close)."""
+    """Each trust's stage as its own flow run; for `publish`, what each trust's run produced
+    (reports, emails, alerts) as it recorded it in ops.trust_close, wherever it ran."""
     runs = {org: TrustCloseParameters(month=month, org=org, stage=stage, out=out, packs=packs,
                                       dry_run=dry_run) for org in orgs}
     if not runs:
@@ -53,17 +55,15 @@ def run_stage(stage: str, month: str, orgs: list[str], out: str | None, packs: b
                                          timeout=0, as_subflow=True).id
                      for org, p in runs.items()}
         never_started = _wait(submitted)
-        if not never_started:
-            return {}
-        print(f"no worker took {', '.join(never_started)} within {START_SECONDS // 60} minutes:"
-              " closing them here")
+        if never_started:
+            print(f"no worker took {', '.join(never_started)} within {START_SECONDS // 60} "
+                  "minutes: closing them here")
         runs = {org: runs[org] for org in never_started}
-    returned = {}
-    for org, parameters in runs.items():
-        state = close_trust(parameters, return_state=True)
-        if state.is_completed():
-            returned[org] = state.result()
-    return returned
+    for parameters in runs.values():
+        close_trust(parameters, return_state=True)    # a failed trust's state is in ops.trust_close
+    if stage != "publish":
+        return {}
+    return close_state.outcomes(db.engine(Settings()), month, orgs)
 
 
 def _wait(flow_runs: dict[str, object]) -> list[str]:

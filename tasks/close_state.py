@@ -3,8 +3,11 @@ flow runs, read by the close that fanned them out and by its re-runs."""
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from importlib import resources
 
+from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Engine
 
 from tasks import db
@@ -15,10 +18,22 @@ def _sql(name: str) -> str:
 
 
 def record(eng: Engine, month: str, org: str, status: str, flow_run_id: str | None = None,
-           message: str | None = None) -> None:
+           message: str | None = None, outcome: dict | None = None) -> None:
+    """Where the trust's close got to; `outcome`: what its publish run produced (JSON)."""
     with db.psycopg_connection(eng) as conn:
-        conn.execute(_sql("record.sql"), {"month": month, "org": org, "status": status,
-                                          "flow_run_id": flow_run_id, "message": message})
+        conn.execute(_sql("record.sql"), {
+            "month": month, "org": org, "status": status, "flow_run_id": flow_run_id,
+            "message": message, "outcome": None if outcome is None else Jsonb(outcome, dumps=_as_json)})
+
+
+# Paths, dates and the like as their text: what the outcome's readers print or open.
+_as_json = partial(json.dumps, default=str)
+
+
+def outcomes(eng: Engine, month: str, orgs: list[str]) -> dict[str, dict]:
+    """What the trusts' publish runs produced, as they recorded it, wherever they ran."""
+    with db.psycopg_connection(eng) as conn:
+        return dict(conn.execute(_sql("outcomes.sql"), {"month": month, "orgs": orgs}))
 
 
 def trusts(eng: Engine, month: str) -> dict[str, tuple[str | None, str | None]]:

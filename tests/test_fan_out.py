@@ -91,3 +91,7 @@ def test_each_trusts_close_runs_on_the_pools_worker(worker, prodpack_env, engine
     assert states == {"RXA": "published", "RXB": "published"}
     assert ranked == 2     # ranked once both trusts were calculated
     assert "RXA against 2019/20: month IPc" in captured.out
+    # The close that fanned the trusts out to the worker reports what the worker's runs wrote,
+    # as they recorded it (ops.trust_close), not only what ran in its own process.
+    written = sorted(p.name for p in (prodpack_env.reports_dir / REPORT).glob("*.xlsx"))
+    assert f"wrote {len(written)} report(s) for RXA, RXB" in captured.out + captured.err
