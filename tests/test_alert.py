@@ -600,3 +600,28 @@ def test_starttls_and_login(tmp_path, monkeypatch):
         assert "wrong-pass-xyz" not in str(raised.value)
     finally:
         box.stop()
+
+
+def test_a_trusts_own_run_finds_withdraws_and_sends_that_trusts_alerts_alone(
+        engine, settings, mailbox):
+    """A region's close sends each trust's alerts in that trust's run: the others' are neither
+    sent nor withdrawn there, and wait for their own runs."""
+    rxa = send_alerts(engine, with_smtp(settings, mailbox), REPORT, [], settings.reports_dir,
+                      rules=EVERY_NODE, orgs=["RXA"])
+
+    everyone = find_variances(engine, EVERY_NODE, REPORT, [])
+    rows = logged(engine)
+    assert set(rows.org_code) == {"RXA"}
+    assert rxa["variances"] == sum(v.org_code == "RXA" for v in everyone) > 0
+    assert (rows.email_status == "sent").all()
+
+    # RXB's run finds RXB's; RXA's rows, sent, stay as they were.
+    send_alerts(engine, with_smtp(settings, mailbox), REPORT, [], settings.reports_dir,
+                rules=EVERY_NODE, orgs=["RXB"])
+    after = logged(engine)
+    assert set(after.org_code) == {"RXA", "RXB"}
+    assert after[after.org_code == "RXA"].withdrawn_at.isna().all()
+    assert len(after) == len(rows) + sum(
+        v.org_code == "RXB" and expected_lead(v.org_code, v.level, v.node) is not None
+        for v in everyone)
+    assert (after.email_status == "sent").all()

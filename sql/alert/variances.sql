@@ -2,7 +2,8 @@
 -- same node in the month (or quarter end) before; the services below a node that contribute
 -- most, for "where to look". Read by tasks/alert/find.py.
 -- Parameters: rules (jsonb: rule, kind, metric, time_window, basis, level, threshold), month
--- (YYYY-MM), blocked (org codes data quality held back), drivers (how many services to show).
+-- (YYYY-MM), blocked (org codes data quality held back), orgs (the org codes the run is for;
+-- null: every org), drivers (how many services to show).
 with rule as (
     select * from jsonb_to_recordset(%(rules)s::jsonb)
         as r (rule text, kind text, metric text, time_window text, basis text, level text,
@@ -42,6 +43,7 @@ measured as (
     left join mart.label rule_label
       on rule_label.kind = 'special_cause_rule' and rule_label.code = spc.special_cause_rule
     where m.org_code <> all(%(blocked)s::text[])
+      and (%(orgs)s::text[] is null or m.org_code = any(%(orgs)s::text[]))
 ),
 compared as (
     select c.*, prev.value as previous_value,

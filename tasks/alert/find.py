@@ -165,13 +165,14 @@ def _rule_rows(rules: AlertRules) -> list[dict]:
             for r in rules.rules for level, threshold in r.levels().items()]
 
 
-def find_variances(eng: Engine, rules: AlertRules, month: str,
-                   blocked_orgs: list[str]) -> list[Variance]:
-    """Every rule broken in the month by a node of an org data quality did not block."""
+def find_variances(eng: Engine, rules: AlertRules, month: str, blocked_orgs: list[str],
+                   orgs: list[str] | None = None) -> list[Variance]:
+    """Every rule broken in the month by a node of an org data quality did not block (of
+    `orgs`; None: every org)."""
     with db.psycopg_connection(eng) as conn:
         cursor = conn.execute(_VARIANCES_SQL, {
             "rules": json.dumps(_rule_rows(rules)), "month": month,
-            "blocked": list(blocked_orgs), "drivers": DRIVERS_SHOWN})
+            "blocked": list(blocked_orgs), "orgs": orgs, "drivers": DRIVERS_SHOWN})
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, row)) for row in cursor]
     return [Variance(

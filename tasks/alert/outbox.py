@@ -45,7 +45,8 @@ log = logging.getLogger("prodpack.alert")
 
 _OUTSTANDING = ("withdrawn_at is null"
                 " and (email_status <> 'sent' or teams_status in ('pending', 'failed'))"
-                " and not (period = %(month)s and org_code = any(%(blocked)s::text[]))")
+                " and not (period = %(month)s and org_code = any(%(blocked)s::text[]))"
+                " and (%(orgs)s::text[] is null or org_code = any(%(orgs)s::text[]))")
 
 
 def _sql(name: str) -> str:
@@ -59,14 +60,14 @@ _WITHDRAW_UNFOUND = _sql("withdraw_unfound.sql")
 _RECORD_OUTCOME = _sql("record_outcome.sql")
 
 
-def _record(conn, table: str, month: str, blocked: list[str],
+def _record(conn, table: str, month: str, blocked: list[str], orgs: list[str] | None,
             routed: dict[Recipient, list[Variance]], teams_configured: bool) -> dict:
     """Upsert what the run found; withdraw unsent rows of the month it no longer finds."""
     found = [{"rule": v.rule, "org_code": v.org_code, "level": v.level, "node": v.node,
               "period": v.period, "time_window": v.time_window, "recipient": r.email,
               "recipient_name": r.name, "lead_of": v.lead_of, "variance": v.as_json()}
              for r, vs in routed.items() for v in vs]
-    params = {"found": json.dumps(found), "month": month, "blocked": blocked,
+    params = {"found": json.dumps(found), "month": month, "blocked": blocked, "orgs": orgs,
               "teams": "pending" if teams_configured else "not_configured"}
     conn.execute("""
         create temp table alert_found on commit drop as
@@ -83,18 +84,21 @@ def _record(conn, table: str, month: str, blocked: list[str],
     held = conn.execute(f"""
         select count(*) from {table}
         where period = %(month)s and org_code = any(%(blocked)s::text[])
+          and (%(orgs)s::text[] is null or org_code = any(%(orgs)s::text[]))
           and withdrawn_at is null and email_status <> 'sent'""", params).fetchone()[0]
     return {"skipped_already_sent": already_sent, "withdrawn": withdrawn,
             "held_blocked": held}
 
 
-def _claim(conn, table: str, recipient: str, month: str, blocked: list[str]) -> list[dict]:
+def _claim(conn, table: str, recipient: str, month: str, blocked: list[str],
+           orgs: list[str] | None) -> list[dict]:
     cursor = conn.execute(f"""
         select alert_id, recipient, recipient_name, variance, email_status, teams_status
         from {table}
         where recipient = %(recipient)s and {_OUTSTANDING}
         order by period, alert_id
-        for update skip locked""", {"recipient": recipient, "month": month, "blocked": blocked})
+        for update skip locked""",
+        {"recipient": recipient, "month": month, "blocked": blocked, "orgs": orgs})
     columns = [c.name for c in cursor.description]
     return [dict(zip(columns, row)) for row in cursor]
 
@@ -161,12 +165,14 @@ def _dry_run_copy(conn) -> str:
 
 def send_alerts(eng: Engine, settings: Settings, month: str, blocked_orgs: list[str],
                 reports_dir: Path, dry_run: bool = False,
-                rules: AlertRules | None = None) -> dict:
+                rules: AlertRules | None = None, orgs: list[str] | None = None) -> dict:
     """Find, route, record and send the month's alerts (and any a previous run could not
-    send); return what was sent, failed, skipped or, in a dry run, would be sent."""
+    send) of `orgs` (None: every org; a region's close sends each trust's in its own run);
+    return what was sent, failed, skipped or, in a dry run, would be sent."""
     rules = rules if rules is not None else load_rules(settings.alert_rules_file)
     blocked = sorted(blocked_orgs)
-    variances = find_variances(eng, rules, month, blocked)
+    orgs = sorted(orgs) if orgs is not None else None
+    variances = find_variances(eng, rules, month, blocked, orgs)
     routed = {recipient: [replace(v, where_to_look=where_to_look(Path(reports_dir), v))
                           for v in vs]
               for recipient, vs in route(eng, variances).items()}
@@ -182,20 +188,20 @@ def send_alerts(eng: Engine, settings: Settings, month: str, blocked_orgs: list[
                "sent": [], "failed": [], "would_send": []}
     with db.psycopg_connection(eng) as conn:
         table = _dry_run_copy(conn) if dry_run else "ops.alert_log"
-        summary |= _record(conn, table, month, blocked, routed,
+        summary |= _record(conn, table, month, blocked, orgs, routed,
                            settings.teams_webhook_url is not None)
         if not dry_run:
             conn.commit()
         recipients = [r[0] for r in conn.execute(
             f"select distinct recipient from {table} where {_OUTSTANDING} order by 1",
-            {"month": month, "blocked": blocked})]
+            {"month": month, "blocked": blocked, "orgs": orgs})]
         if not dry_run and settings.smtp_host is None and settings.teams_webhook_url is None:
             # Nowhere to send (the embedded demo, a new install): hold them pending, untried,
             # rather than log a failure per recipient; they go once a channel is configured.
             summary["held_unconfigured"] = len(recipients)
             recipients = []
         for recipient in recipients:
-            rows = _claim(conn, table, recipient, month, blocked)
+            rows = _claim(conn, table, recipient, month, blocked, orgs)
             if not rows:
                 continue   # a concurrent run holds them and is sending them now
             outcome = _deliver(settings, rows, dry_run)

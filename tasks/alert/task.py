@@ -11,7 +11,6 @@ from prefect.artifacts import create_table_artifact
 from schemas.settings import Settings
 from tasks import db
 from tasks.alert.outbox import send_alerts
-from tasks.calculate.summary import trusts_calculated
 from tasks.months import month_label
 
 
@@ -61,13 +60,10 @@ def alert(month: str, blocked_orgs: list[str], dry_run: bool = False,
     settings = Settings()
     eng = db.engine(settings)
     reports_dir = Path(out) if out else settings.reports_dir
-    if only_org is not None:
-        # Every other trust of the month is outside this run, as a blocked one is: nothing of
-        # theirs found, withdrawn or sent here (their own runs see to it).
-        blocked_orgs = sorted(set(blocked_orgs) | (set(trusts_calculated(eng, month)) - {only_org}))
-    summary = send_alerts(eng, settings, month, blocked_orgs, reports_dir, dry_run)
-    if only_org is not None:
-        summary["held_blocked"] = 0   # the other trusts' rows wait for their own runs
+    # One trust's run finds, withdraws and sends that trust's alerts alone: the others' are
+    # their own runs'.
+    summary = send_alerts(eng, settings, month, blocked_orgs, reports_dir, dry_run,
+                          orgs=None if only_org is None else [only_org])
     print("\n".join(summary_lines(summary)))
     create_table_artifact(
         key=f"alerts-{month}", table=_artifact_rows(summary),
