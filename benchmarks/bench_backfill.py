@@ -49,31 +49,13 @@ import time
 from pathlib import Path
 
 import psycopg
+from bench_load import fresh_database, server_url
 from sqlalchemy.engine import make_url
-
-from tasks import db
 
 HERE = Path(__file__).resolve().parent
 PRODPACK = str(Path(sys.executable).with_name("prodpack"))
 DATABASE = "prodpack_bench_backfill"
 MONTH_LINE = re.compile(r"\[(\d+)/(\d+)\] (?:calculated )?(\d{4}-\d\d)")
-
-
-def server_url() -> str:
-    configured = os.environ.get("PRODPACK_DATABASE_URL")
-    if configured:
-        return configured
-    folder = tempfile.mkdtemp(prefix="prodpack-bench-backfill-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)   # runs after the server stops
-    return db.start_embedded(Path(folder) / "pgdata")
-
-
-def fresh_database(server: str) -> str:
-    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
-        conn.execute(f"create database {DATABASE}")
-    return make_url(server).set(database=DATABASE).render_as_string(hide_password=False)
 
 
 def timed(command: list[str], env: dict, label: str) -> tuple[float, float, list[tuple[float, str]]]:
@@ -139,7 +121,7 @@ def main() -> None:
     files = sorted(args.landing.glob("*/*.csv"))
     print(f"landing: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:,.0f} MB", flush=True)
 
-    url = fresh_database(server_url())
+    url = fresh_database(server_url(), DATABASE)
     work = Path(tempfile.mkdtemp(prefix="prodpack-bench-backfill-home-"))
     atexit.register(shutil.rmtree, work, ignore_errors=True)
     env = {**os.environ, "PRODPACK_HOME": str(work / ".prodpack"), "PRODPACK_PSEUDONYMISATION_KEY": "bench",

@@ -53,9 +53,8 @@ import time
 from pathlib import Path
 
 import psycopg
+from bench_load import server_url
 from sqlalchemy.engine import make_url
-
-from tasks import db
 
 PRODPACK = str(Path(sys.executable).with_name("prodpack"))
 DATABASE = "prodpack_bench_close"
@@ -63,15 +62,6 @@ BASE_LABEL = "2019-20"
 # The progress lines a close prints, in order: where the load ends and the publishing ends.
 MILESTONES = {"loaded": re.compile(r"closing \d{4}-\d\d for"),
               "checks, calculation, reports and alerts": re.compile(r"wrote \d+ report")}
-
-
-def server_url() -> str:
-    configured = os.environ.get("PRODPACK_DATABASE_URL")
-    if configured:
-        return configured
-    folder = tempfile.mkdtemp(prefix="prodpack-bench-close-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)   # runs after the server stops
-    return db.start_embedded(Path(folder) / "pgdata")
 
 
 def _plain(url: str, database: str | None = None) -> str:

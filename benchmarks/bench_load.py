@@ -72,17 +72,18 @@ def server_url() -> str:
     configured = os.environ.get("PRODPACK_DATABASE_URL")
     if configured:
         return configured
-    folder = tempfile.mkdtemp(prefix="prodpack-bench-load-")
+    folder = tempfile.mkdtemp(prefix="prodpack-bench-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)   # runs after the server stops
     return db.start_embedded(Path(folder) / "pgdata")
 
 
-def fresh_database(server: str) -> str:
+def fresh_database(server: str, name: str = DATABASE) -> str:
+    """An empty database `name` on the server (dropped first if it is there); its URL."""
     admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {DATABASE} with (force)")
-        conn.execute(f"create database {DATABASE}")
-    return make_url(server).set(database=DATABASE).render_as_string(hide_password=False)
+        conn.execute(f"drop database if exists {name} with (force)")
+        conn.execute(f"create database {name}")
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def prefect_server(work: Path, env: dict) -> str:
