@@ -26,9 +26,8 @@ with checked as (
     group by 1, 2, 3, 4
 ), judged as (
     select b.*, sum(b.magnitude) over (partition by b.org_code, b.basis) as trust_magnitude,
-           case when b.magnitude >= %(materiality_error)s * sum(b.magnitude) over (partition by b.org_code, b.basis) then 2
-                when b.magnitude >= %(materiality_warn)s * sum(b.magnitude) over (partition by b.org_code, b.basis) then 1
-                else 0 end as level
+           core.materiality_level(b.magnitude, sum(b.magnitude) over (partition by b.org_code, b.basis),
+                                  %(materiality_warn)s, %(materiality_error)s) as level
     from by_basis b
 ), worst as (
     select distinct on (org_code, subjective_code) org_code, subjective_code, level,

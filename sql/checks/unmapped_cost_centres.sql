@@ -50,9 +50,8 @@ with checked as (
     full join wte w on w.org_code = c.org_code and w.basis = c.basis and w.cost_centre = c.cost_centre
 ), judged as (
     select u.*, t.magnitude as trust_magnitude,
-           case when u.magnitude >= %(materiality_error)s * t.magnitude then 2
-                when u.magnitude >= %(materiality_warn)s * t.magnitude then 1
-                else 0 end as level
+           core.materiality_level(u.magnitude, t.magnitude, %(materiality_warn)s,
+                                  %(materiality_error)s) as level
     from unmapped u left join totals t using (org_code, basis)
 ), worst as (
     select distinct on (org_code, cost_centre) org_code, cost_centre, level, magnitude,

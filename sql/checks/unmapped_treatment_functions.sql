@@ -29,9 +29,8 @@ with checked as (
     group by 1, 2, 3, 4
 ), judged as (
     select b.*, sum(b.cwa) over (partition by b.org_code, b.basis) as trust_cwa,
-           case when coalesce(b.cwa, 0) >= %(materiality_error)s * sum(b.cwa) over (partition by b.org_code, b.basis) then 2
-                when coalesce(b.cwa, 0) >= %(materiality_warn)s * sum(b.cwa) over (partition by b.org_code, b.basis) then 1
-                else 0 end as level
+           core.materiality_level(coalesce(b.cwa, 0), sum(b.cwa) over (partition by b.org_code, b.basis),
+                                  %(materiality_warn)s, %(materiality_error)s) as level
     from by_basis b
 ), worst as (
     select distinct on (org_code, treatment_function_code) org_code, treatment_function_code,
