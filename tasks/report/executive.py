@@ -24,7 +24,7 @@ from tasks.report.sheets import (
     with_reason,
     write_dq_notes,
 )
-from tasks.report.spc import ASSURANCE, VARIATION, node_reading_cell, variation_words
+from tasks.report.spc import ASSURANCE, VARIATION, variation_words
 from tasks.report.spc_chart import Panel, spc_sheets
 from tasks.report.style import (
     INDEX,
@@ -248,20 +248,7 @@ def node_line(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str
     line = {"bottom": 1, "bottom_color": NHS_PALE_GREY,
             **{k: v for k, v in style.items() if k in ("bold", "bg_color")}}
     book.text(ws, row, 1, label, **line, **({"indent": style["indent"]} if "indent" in style else {}))
-    level, node = ytd_row["level"], ytd_row["node"]
-    for i, (_, basis, column, window, num_format, _) in enumerate(TABLE_COLUMNS):
-        source = data.row(window, level, node, basis) or {}
-        if column is None:
-            book.text(ws, row, 2 + i, verdict(data, source, basis), align="center", **line)
-        elif column in (VARIATION, ASSURANCE):
-            node_reading_cell(book, ws, row, 2 + i, data, level, node, basis, column,
-                              bottom=1, bottom_color=NHS_PALE_GREY)
-        else:
-            book.number(ws, row, 2 + i, source.get(column), num_format, **line)
-    notes = with_reason(data.notes_text(ytd_row), "ip_cost",
-                        *(data.row(w, level, node, PRIOR) or {} for w in ("month", "ytd")))
-    book.text(ws, row, 2 + len(TABLE_COLUMNS), notes, text_wrap=True, font_size=9,
-              font_color=NHS_DARK_GREY, **line)
+    lenses.node_cells(book, ws, data, row, ytd_row, TABLE_COLUMNS, ("month", "ytd"), line)
     return row + 1
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tasks.report.model import BASE, PRIOR, OrgData
 from tasks.report.sheets import with_reason
+from tasks.report.spc import ASSURANCE, VARIATION, node_reading_cell
 from tasks.report.style import (
     INDEX,
     NHS_BLUE,
@@ -260,3 +261,21 @@ def year_on_year_block(book: Book, ws, data: OrgData, row: int, last_col: int) -
         row = book.paragraph(ws, row, text, last_col, italic=True, font_size=9,
                              font_color=NHS_DARK_GREY)
     return row
+
+
+def node_cells(book: Book, ws, data: OrgData, row: int, ytd_row: dict, columns: list[tuple],
+               note_windows: tuple[str, ...], line: dict) -> None:
+    """A node's figures across a lens table's columns from the third on, each from its basis
+    and window (the verdict, the SPC reading, or the mart's value), then its notes."""
+    level, node = ytd_row["level"], ytd_row["node"]
+    for i, (_, basis, column, window, num_format, _) in enumerate(columns):
+        source = data.row(window, level, node, basis) or {}
+        if column is None:
+            book.text(ws, row, 2 + i, verdict(data, source, basis), align="center", **line)
+        elif column in (VARIATION, ASSURANCE):
+            node_reading_cell(book, ws, row, 2 + i, data, level, node, basis, column, **LINE)
+        else:
+            book.number(ws, row, 2 + i, source.get(column), num_format, **line)
+    notes = with_reason(data.notes_text(ytd_row), "ip_cost",
+                        *(data.row(w, level, node, PRIOR) or {} for w in note_windows))
+    book.text(ws, row, 2 + len(columns), notes, **NOTE, **line)

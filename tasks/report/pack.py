@@ -14,7 +14,7 @@ from tasks.report.definitions import EFFICIENCY_DEFINITIONS
 from tasks.report.drivers import drivers_sentence
 from tasks.report.efficiency import efficiency_sheet
 from tasks.report.headline import year_on_year_words
-from tasks.report.lenses import lens_colours, lens_spans, verdict
+from tasks.report.lenses import lens_colours, lens_spans
 from tasks.report.lineage import sources_sheet
 from tasks.report.model import BASE, PRIOR, OrgData
 from tasks.report.sheets import (
@@ -22,14 +22,12 @@ from tasks.report.sheets import (
     movement,
     pack_title,
     trust_title,
-    with_reason,
     write_dq_notes,
 )
-from tasks.report.spc import ASSURANCE, VARIATION, node_reading_cell
+from tasks.report.spc import ASSURANCE, VARIATION
 from tasks.report.spc_chart import Panel, spc_sheets
 from tasks.report.style import (
     INDEX,
-    NHS_DARK_GREY,
     NHS_PALE_GREY,
     PERCENT_CHANGE,
     POUNDS,
@@ -192,21 +190,8 @@ def directorate_sheet(book: Book, data: OrgData, group: str, directorate: dict) 
 def node_row(book: Book, ws, data: OrgData, row: int, ytd_row: dict, label: str,
              **style) -> int:
     line = {"bottom": 1, "bottom_color": NHS_PALE_GREY, **style}
-    level, node = ytd_row["level"], ytd_row["node"]
     book.text(ws, row, 1, label, **line)
-    for i, (_, basis, column, window, num_format, _) in enumerate(SERVICE_COLUMNS):
-        source = data.row(window, level, node, basis) or {}
-        if column is None:
-            book.text(ws, row, 2 + i, verdict(data, source, basis), align="center", **line)
-        elif column in (VARIATION, ASSURANCE):
-            node_reading_cell(book, ws, row, 2 + i, data, level, node, basis, column,
-                              bottom=1, bottom_color=NHS_PALE_GREY)
-        else:
-            book.number(ws, row, 2 + i, source.get(column), num_format, **line)
-    notes = with_reason(data.notes_text(ytd_row), "ip_cost",
-                        *(data.row(w, level, node, PRIOR) or {} for w in lenses.WINDOWS))
-    book.text(ws, row, 2 + len(SERVICE_COLUMNS), notes, text_wrap=True, font_size=9,
-              font_color=NHS_DARK_GREY, **line)
+    lenses.node_cells(book, ws, data, row, ytd_row, SERVICE_COLUMNS, lenses.WINDOWS, line)
     return row + 1
 
 
