@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -33,3 +34,14 @@ def database_of_its_own(pg_server: str, template_db: str, root: Path,
         engine.dispose()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@dataclass
+class Closed:
+    """What a module's fixture built once for its tests to read: its database, and the
+    workbooks written (where it wrote any)."""
+
+    engine: Engine
+    settings: Settings
+    written: list[dict] = field(default_factory=list)
+

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from databases import database_of_its_own
+from databases import Closed, database_of_its_own
 from openpyxl.utils import range_boundaries
-from sqlalchemy.engine import Engine
 from synthetic import ORGS, load_all, load_synthetic, write_synthetic
 
-from schemas.settings import Settings
 from tasks.calculate.run import calculate_month
 from tasks.ingest.extract import discover
 from tasks.ingest.load import load_file
@@ -57,13 +54,6 @@ def named(wb, name: str):
 def exact(value) -> float:
     """The mart's numeric as the nearest double: what a number cell can hold."""
     return float(value)
-
-
-@dataclass
-class Closed:
-    engine: Engine
-    settings: Settings
-    written: list[dict]
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,13 @@ since last month's report. Read back with openpyxl, checked against the mart and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from databases import database_of_its_own
+from databases import Closed, database_of_its_own
 from openpyxl.utils.cell import range_to_tuple
-from sqlalchemy.engine import Engine
 from synthetic import ORGS, REPORT, load_all, load_synthetic, synthetic_sources
 
 from schemas.settings import Settings
@@ -46,13 +44,6 @@ def close(engine, settings: Settings, month: str = REPORT) -> None:
 def rows(engine, sql: str, **params) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.text(sql), params).mappings()]
-
-
-@dataclass
-class Closed:
-    engine: Engine
-    settings: Settings
-    written: list[dict]
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,15 @@ in the words of mart.label, as mart.spc_summary reads it."""
 from __future__ import annotations
 
 import colorsys
-from dataclasses import dataclass
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from databases import database_of_its_own
+from databases import Closed, database_of_its_own
 from openpyxl.utils.cell import range_to_tuple
-from sqlalchemy.engine import Engine
 from synthetic import ORGS, load_synthetic, write_synthetic
 from test_report import header_row_of, lens_columns
 
-from schemas.settings import Settings
 from tasks.calculate.run import calculate_month
 from tasks.ingest.extract import discover
 from tasks.ingest.load import load_file
@@ -42,12 +39,6 @@ VARIATION_SYMBOL = {"special_cause_improvement": "▲", "special_cause_concern":
 ASSURANCE_SYMBOL = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}
 LENS = {"base_year": "against 2019/20", "prior_year": "against last year"}
 BAND = {"base_year": "Against 2019/20", "prior_year": "Against last year"}
-
-
-@dataclass
-class Closed:
-    engine: Engine
-    settings: Settings
 
 
 @pytest.fixture(scope="module")
