@@ -68,7 +68,7 @@ def main() -> None:
             with clock(spent, "validate"):
                 validated = validate_chunk(source, chunk.frame, ValidationContext(assignment_key=b"bench"))
             with clock(spent, "month sums"):
-                chunk_sums(source, validated.table)
+                chunk_sums(source, validated)
             with clock(spent, "COPY text"):
                 table = validated.table.add_column(
                     0, "load_id", pa.array(np.ones(validated.table.num_rows, np.int64)))

@@ -112,7 +112,7 @@ def _load_facts(
         for chunk in chunks:
             validated = validate_chunk(source, chunk.frame, context)
             rows = validated.table
-            sums.append(chunk_sums(source, rows))
+            sums.append(chunk_sums(source, validated))
             lines = rows.column("line_number").to_numpy()
             rows = rows.add_column(0, "load_id", pa.array(np.full(rows.num_rows, load_id, np.int64)))
             rejects = pd.concat([validated.rejects, _parser_rejects(chunk)], ignore_index=True)

@@ -17,9 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.ingest.load_copy import copy_rows, copy_text
+from tasks.ingest.validate import CONTROL_MEASURE, RAW_SCALE, Validated
 
-# Per source: the grain's columns, then each measure as (aggregate column, raw column, decimal
-# places of the raw column or None for a whole number, raw column it counts rows of).
+# Per source: the grain's columns, then each measure as (aggregate column, raw column it sums,
+# raw column whose rows it counts where given: a spell with a length of stay, say).
 _GRAIN = {
     "ledger": ["org_code", "period", "cost_centre", "subjective_code"],
     "workforce": ["org_code", "period", "cost_centre", "staff_group"],
@@ -27,11 +28,11 @@ _GRAIN = {
                  "attendance_status"],
 }
 _MEASURES = {
-    "ledger": [("amount", "amount", 2, None), ("magnitude", "amount", 2, None)],
-    "workforce": [("wte", "contracted_wte", 4, None), ("sickness_fte_days", "sickness_fte_days", 2, None)],
-    "activity": [("count", "count", None, None), ("los_days", "los_days", None, None),
-                 ("los_count", "count", None, "los_days"), ("preop_days", "preop_days", None, None),
-                 ("preop_count", "count", None, "preop_days")],
+    "ledger": [("amount", "amount", None), ("magnitude", "amount", None)],
+    "workforce": [("wte", "contracted_wte", None), ("sickness_fte_days", "sickness_fte_days", None)],
+    "activity": [("count", "count", None), ("los_days", "los_days", None),
+                 ("los_count", "count", "los_days"), ("preop_days", "preop_days", None),
+                 ("preop_count", "count", "preop_days")],
 }
 
 
@@ -49,27 +50,35 @@ def _values(column: pa.ChunkedArray | pa.Array, scale: int | None) -> pa.Array:
             # Rare: more than six places. Truncated to six, which never moves a half-way rounding.
             exact = pc.replace_substring_regex(distinct, r"(\.\d{6})\d+$", r"\1").cast(
                 pa.decimal128(38, 6))
-        numbers = pc.round(exact, ndigits=scale, round_mode="half_towards_infinity").cast(
-            pa.decimal128(38, scale))
+        numbers = pc.round(exact, ndigits=scale, round_mode="half_towards_infinity")
     return numbers if indices is None else numbers.take(indices)
 
 
-def chunk_sums(source: str, rows: pa.Table) -> pa.Table:
-    """One validated chunk's rows (validate.RAW_COLUMNS, canonical text) summed to the grain."""
-    grain = _GRAIN[source]
-    numbers: dict[str, pa.Array] = {}
-    columns = {}
-    for name, raw, scale, counted_where in _MEASURES[source]:
+def _as_stored(values: pa.Array, raw: str) -> pa.Array:
+    """Numbers typed as raw's column: decimals at its scale, whole numbers as integers."""
+    scale = RAW_SCALE.get(raw)
+    return values.cast(pa.int64() if scale is None else pa.decimal128(38, scale))
+
+
+def chunk_sums(source: str, validated: Validated) -> pa.Table:
+    """One validated chunk's rows summed to the grain. Its control measure comes as
+    validation rounded it for the control totals; the other measures are read here."""
+    rows, grain = validated.table, _GRAIN[source]
+    control = CONTROL_MEASURE[source][0]
+    numbers = {control: _as_stored(validated.measure, control)}
+
+    def stored(raw: str) -> pa.Array:
         if raw not in numbers:
-            numbers[raw] = _values(rows[raw], scale)
-        value = numbers[raw]
+            numbers[raw] = _as_stored(_values(rows[raw], RAW_SCALE.get(raw)), raw)
+        return numbers[raw]
+
+    columns = {}
+    for name, raw, counted_where in _MEASURES[source]:
+        value = stored(raw)
         if name == "magnitude":
             value = pc.abs(value)
         if counted_where is not None:
-            known = numbers.get(counted_where)
-            if known is None:
-                known = numbers[counted_where] = _values(rows[counted_where], None)
-            value = pc.if_else(pc.is_valid(known), value, pa.scalar(None, value.type))
+            value = pc.if_else(pc.is_valid(stored(counted_where)), value, pa.scalar(None, value.type))
         columns[name] = value
     table = pa.table({**{key: rows[key] for key in grain}, **columns})
     summed = table.group_by(grain).aggregate([(name, "sum") for name in columns])

@@ -58,8 +58,12 @@ RAW_COLUMNS = {
     "activity": ["line_number", "org_code", "period", "pod", "treatment_function_code",
                  "hrg_code", "attendance_status", "los_days", "preop_days", "count"],
 }
+# The decimal places of raw's decimal columns (numeric(18,2), (8,4), (10,2)): COPY rounds each
+# value to them, half away from zero, and whatever adds values up must round them first.
+RAW_SCALE = {"amount": 2, "contracted_wte": 4, "sickness_fte_days": 2}
 # What the data-quality reconciliation adds up per slice, and the scale COPY rounds it to.
-CONTROL_MEASURE = {"ledger": ("amount", 2), "workforce": ("contracted_wte", 4), "activity": ("count", 0)}
+CONTROL_MEASURE = {source: (measure, RAW_SCALE.get(measure, 0)) for source, measure in
+                   (("ledger", "amount"), ("workforce", "contracted_wte"), ("activity", "count"))}
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Validated:
     table: pa.Table           # RAW_COLUMNS of the source, canonical text (coded), nulls as null
     rejects: pd.DataFrame     # line_number, raw_row (JSON text), reason
     control: pd.DataFrame     # org_code, period, rows_loaded, control_total
+    measure: pa.Array         # per row of `table`: CONTROL_MEASURE's column as raw stores it
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -244,22 +249,23 @@ def _raw_rows(table: pa.Table, rejected: np.ndarray, source: str,
 
 
 def control_totals(source: str, typed: dict[str, Column], kept: np.ndarray,
-                   rows: pa.Table) -> pd.DataFrame:
-    """Rows and the source's measure per (org, month), as COPY will store them."""
+                   rows: pa.Table) -> tuple[pd.DataFrame, pa.Array]:
+    """Rows and the source's measure per (org, month), as COPY will store them; and the
+    measure of each row, rounded as COPY will store it."""
     measure, scale = CONTROL_MEASURE[source]
     column = typed[measure]
     used = np.zeros(len(column.values), dtype=bool)
     used[column.codes[kept]] = True     # values only rejected rows hold need not be numbers
     values = as_decimal(column.values.where(used, "0"))
     rounded = pc.round(values, ndigits=scale, round_mode="half_towards_infinity")
+    per_row = rounded.take(pa.array(column.codes[kept]))
     # Decoded: two spellings of one code ("rxa", "RXA") are two entries of the dictionary.
     totals = pa.table({"org_code": rows["org_code"].cast(pa.string()),
-                       "period": rows["period"].cast(pa.string()),
-                       "value": rounded.take(pa.array(column.codes[kept]))})
+                       "period": rows["period"].cast(pa.string()), "value": per_row})
     grouped = totals.group_by(["org_code", "period"]).aggregate([("value", "count"), ("value", "sum")])
     frame = grouped.to_pandas().rename(columns={"value_count": "rows_loaded", "value_sum": "control_total"})
     return frame[["org_code", "period", "rows_loaded", "control_total"]].sort_values(
-        ["org_code", "period"], ignore_index=True)
+        ["org_code", "period"], ignore_index=True), per_row
 
 
 def validate_chunk(source: str, frame: pa.Table | pd.DataFrame, context: ValidationContext) -> Validated:
@@ -282,4 +288,5 @@ def validate_chunk(source: str, frame: pa.Table | pd.DataFrame, context: Validat
         "raw_row": pd.Series(_raw_rows(table, rejected, source, typed), dtype=object),
         "reason": pd.Series(failed.to_numpy(), dtype=object),
     })
-    return Validated(table=rows, rejects=rejects, control=control_totals(source, typed, kept, rows))
+    control, measure = control_totals(source, typed, kept, rows)
+    return Validated(table=rows, rejects=rejects, control=control, measure=measure)
